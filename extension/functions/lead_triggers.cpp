@@ -1,0 +1,195 @@
+// Trigger functions: the leads row trigger (dedupe hash, defaults, updated_at, allowed
+// status transitions), updated_at maintenance, and the append-only guard on routing_logs.
+#include "pg/boundary.h"
+#include "pg/datum_convert.h"
+#include "pg/identity_hash.h"
+#include "pg/settings.h"
+
+extern "C" {
+#include "catalog/pg_enum.h"
+#include "utils/syscache.h"
+}
+
+namespace pg = lead_router::pg;
+
+namespace {
+
+TriggerData* row_trigger_data(FunctionCallInfo fcinfo, const char* name) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("%s() must be called as a trigger", name)));
+    }
+    TriggerData* data = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_BEFORE(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("%s() must be a BEFORE ... FOR EACH ROW trigger", name)));
+    }
+    return data;
+}
+
+int attnum(TupleDesc desc, const char* column) {
+    const int n = SPI_fnumber(desc, column);
+    if (n <= 0) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("column \"%s\" required by lead_router trigger is missing",
+                               column)));
+    }
+    return n;
+}
+
+const char* status_label(Datum enum_value) {
+    HeapTuple tup = SearchSysCache1(ENUMOID, enum_value);
+    if (!HeapTupleIsValid(tup)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid routing status value %u", DatumGetObjectId(enum_value))));
+    }
+    const char* label = pstrdup(NameStr(reinterpret_cast<Form_pg_enum>(GETSTRUCT(tup))->enumlabel));
+    ReleaseSysCache(tup);
+    return label;
+}
+
+// SPEC.md "State machine", with route_lead's single-step moves (pending or failed straight
+// to routed, pending or failed again) that pass through `routing` inside one transaction.
+// routed and expired are terminal; only pending and failed leads can be locked or expire.
+bool transition_allowed(const char* from, const char* to) {
+    const auto is = [](const char* a, const char* b) { return strcmp(a, b) == 0; };
+    if (is(from, to)) return true;
+    if (is(from, "routed") || is(from, "expired")) return false;
+    if (is(to, "expired")) return is(from, "pending") || is(from, "failed");
+    if (is(to, "routing")) return is(from, "pending") || is(from, "failed");
+    return true;  // routing -> routed/pending/failed; pending <-> failed; -> routed
+}
+
+Datum attr(HeapTuple tuple, TupleDesc desc, int column, bool* isnull) {
+    return heap_getattr(tuple, column, desc, isnull);
+}
+
+bool same_value(HeapTuple a, HeapTuple b, TupleDesc desc, int column) {
+    bool a_null, b_null;
+    const Datum av = attr(a, desc, column, &a_null);
+    const Datum bv = attr(b, desc, column, &b_null);
+    if (a_null || b_null) return a_null == b_null;
+    const Form_pg_attribute att = TupleDescAttr(desc, column - 1);
+    return datumIsEqual(av, bv, att->attbyval, att->attlen);
+}
+
+std::string_view text_or_empty(HeapTuple tuple, TupleDesc desc, int column) {
+    bool isnull;
+    const Datum value = attr(tuple, desc, column, &isnull);
+    return isnull ? std::string_view() : pg::text_bytes(value);
+}
+
+}  // namespace
+
+// leads_before_write(): BEFORE INSERT OR UPDATE ON leads FOR EACH ROW
+LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
+    TriggerData* trig = row_trigger_data(fcinfo, "leads_before_write");
+    const bool inserting = TRIGGER_FIRED_BY_INSERT(trig->tg_event);
+    if (!inserting && !TRIGGER_FIRED_BY_UPDATE(trig->tg_event)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("leads_before_write() fires on INSERT or UPDATE only")));
+    }
+    const TupleDesc desc = trig->tg_relation->rd_att;
+    HeapTuple row = inserting ? trig->tg_trigtuple : trig->tg_newtuple;
+    HeapTuple old_row = inserting ? nullptr : trig->tg_trigtuple;
+
+    const int email = attnum(desc, "email");
+    const int phone = attnum(desc, "phone");
+    const int company = attnum(desc, "company_name");
+    const int hash = attnum(desc, "dedupe_hash");
+    const int status = attnum(desc, "routing_status");
+
+    if (!inserting) {
+        bool old_null, new_null;
+        const Datum from = attr(old_row, desc, status, &old_null);
+        const Datum to = attr(row, desc, status, &new_null);
+        if (!old_null && !new_null && from != to) {
+            const char* from_label = status_label(from);
+            const char* to_label = status_label(to);
+            if (!transition_allowed(from_label, to_label)) {
+                bool id_null;
+                const Datum id = attr(old_row, desc, attnum(desc, "id"), &id_null);
+                ereport(ERROR,
+                        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                         errmsg("lead %s cannot change routing status from %s to %s",
+                                id_null ? "(null)" : pg::uuid_to_cstring(id), from_label,
+                                to_label),
+                         errhint("routed and expired are final; only pending and failed leads "
+                                 "can be locked or expire.")));
+            }
+        }
+    }
+
+    constexpr int kMaxReplaced = 4;
+    int columns[kMaxReplaced];
+    Datum values[kMaxReplaced];
+    bool nulls[kMaxReplaced];
+    int replaced = 0;
+    const auto replace = [&](int column, Datum value, bool isnull) {
+        columns[replaced] = column;
+        values[replaced] = value;
+        nulls[replaced] = isnull;
+        ++replaced;
+    };
+
+    const bool identity_changed =
+        inserting || !same_value(old_row, row, desc, email) ||
+        !same_value(old_row, row, desc, phone) || !same_value(old_row, row, desc, company) ||
+        !same_value(old_row, row, desc, hash);
+    if (identity_changed) {
+        char hex[65];
+        const bool has_identity =
+            pg::identity_hash(text_or_empty(row, desc, email), text_or_empty(row, desc, phone),
+                              text_or_empty(row, desc, company), hex);
+        replace(hash, has_identity ? CStringGetTextDatum(hex) : (Datum)0, !has_identity);
+    }
+
+    const TimestampTz now = GetCurrentTransactionStartTimestamp();
+    if (inserting) {
+        bool isnull;
+        const int workspace = attnum(desc, "workspace_id");
+        attr(row, desc, workspace, &isnull);
+        if (isnull) {  // a new lead is owned by the workspace it arrived in
+            const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
+            replace(workspace, source, isnull);
+        }
+        const int expires = attnum(desc, "lead_expires_at");
+        attr(row, desc, expires, &isnull);
+        if (isnull) {
+            const TimestampTz ttl =
+                static_cast<TimestampTz>(lead_router::settings::lead_ttl_s) * USECS_PER_SEC;
+            replace(expires, TimestampTzGetDatum(now + ttl), false);
+        }
+    } else {
+        replace(attnum(desc, "updated_at"), TimestampTzGetDatum(now), false);
+    }
+
+    if (replaced > 0) row = heap_modify_tuple_by_cols(row, desc, replaced, columns, values, nulls);
+    return PointerGetDatum(row);
+}
+
+// set_updated_at(): BEFORE UPDATE FOR EACH ROW on tables with an updated_at column
+LEAD_ROUTER_FUNCTION(lr_set_updated_at) {
+    TriggerData* trig = row_trigger_data(fcinfo, "set_updated_at");
+    if (!TRIGGER_FIRED_BY_UPDATE(trig->tg_event)) return PointerGetDatum(trig->tg_trigtuple);
+    const TupleDesc desc = trig->tg_relation->rd_att;
+    int column = attnum(desc, "updated_at");
+    Datum value = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+    bool isnull = false;
+    return PointerGetDatum(
+        heap_modify_tuple_by_cols(trig->tg_newtuple, desc, 1, &column, &value, &isnull));
+}
+
+// routing_logs_append_only(): BEFORE UPDATE OR DELETE (row) and BEFORE TRUNCATE (statement)
+LEAD_ROUTER_FUNCTION(lr_routing_logs_append_only) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("routing_logs_append_only() must be called as a trigger")));
+    }
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("routing_logs is append-only"),
+             errdetail("UPDATE, DELETE and TRUNCATE of the routing audit log are refused."),
+             errhint("Old audit rows are removed only by lead_router's retention job.")));
+    PG_RETURN_NULL();
+}

@@ -1,0 +1,256 @@
+// Transition statements.  Each is one statement with data-modifying CTEs, so the lead, its
+// queue row and its audit row change together or not at all, in one SPI round trip.
+#include "pg/lead_transitions.h"
+
+extern "C" {
+#include "common/pg_prng.h"
+}
+
+#include "core/retry_backoff.h"
+#include "pg/datum_convert.h"
+#include "pg/spi_statement.h"
+
+namespace lead_router::pg::transitions {
+namespace {
+
+Statement acquire_stmt = {
+    R"sql(
+WITH target AS (
+    SELECT l.id, l.routing_status AS old_status, l.routing_locked_by AS old_owner
+      FROM lead_router.leads l
+     WHERE l.id = $1
+       AND (l.routing_status IN ('pending', 'failed')
+            OR (l.routing_status = 'routing' AND l.routing_locked_at < $3))
+       FOR UPDATE SKIP LOCKED
+), locked AS (
+    UPDATE lead_router.leads l
+       SET routing_status = 'routing', routing_locked_by = $2,
+           routing_locked_at = pg_catalog.now(), routing_last_attempted_at = pg_catalog.now(),
+           routing_attempts = l.routing_attempts + 1
+      FROM target t
+     WHERE l.id = t.id
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts, t.old_status, t.old_owner
+), audit AS (
+    INSERT INTO lead_router.routing_logs
+           (lead_id, source_workspace_id, routing_result, error_message, attempt)
+    SELECT id, source_workspace_id, 'released',
+           'stale routing lock of ' || old_owner::text || ' taken over', routing_attempts - 1
+      FROM locked WHERE old_status = 'routing'
+    UNION ALL
+    SELECT id, source_workspace_id, 'locked', NULL, routing_attempts FROM locked
+)
+SELECT count(*)::int4 FROM locked)sql",
+    3,
+    {UUIDOID, UUIDOID, TIMESTAMPTZOID}};
+
+Statement complete_stmt = {
+    R"sql(
+WITH lead AS (
+    UPDATE lead_router.leads l
+       SET routing_status = 'routed', workspace_id = $2, routing_locked_by = NULL,
+           routing_locked_at = NULL, routing_error = NULL
+     WHERE l.id = $1 AND l.routing_status = 'routing' AND l.routing_locked_by = $4
+       AND EXISTS (SELECT 1 FROM lead_router.workspaces w WHERE w.id = $2 AND w.is_active)
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), closed AS (
+    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
+      FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL
+), audit AS (
+    INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id,
+           destination_workspace_id, matched_rule_id, routing_result, attempt)
+    SELECT id, source_workspace_id, $2, $3, 'success', routing_attempts FROM lead
+)
+SELECT count(*)::int4 FROM lead)sql",
+    4,
+    {UUIDOID, UUIDOID, UUIDOID, UUIDOID}};
+
+Statement lock_for_failure_stmt = {
+    R"sql(
+SELECT routing_status::text, routing_status = 'routing',
+       routing_locked_by IS NOT DISTINCT FROM $2, routing_attempts
+  FROM lead_router.leads WHERE id = $1
+   FOR UPDATE)sql",
+    2,
+    {UUIDOID, UUIDOID}};
+
+Statement requeue_stmt = {
+    R"sql(
+WITH lead AS (
+    UPDATE lead_router.leads l
+       SET routing_status = 'pending', routing_locked_by = NULL, routing_locked_at = NULL,
+           routing_error = $2, routing_attempts = l.routing_attempts + $5,
+           routing_last_attempted_at = CASE WHEN $5 > 0 THEN pg_catalog.now()
+                                            ELSE l.routing_last_attempted_at END
+     WHERE l.id = $1
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), queued AS (
+    INSERT INTO lead_router.routing_queue AS q
+           (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)
+    SELECT id, source_workspace_id, routing_attempts + 1, $4, $3, $2 FROM lead
+        ON CONFLICT (lead_id) WHERE processed_at IS NULL DO UPDATE
+       SET attempt_number = excluded.attempt_number, max_attempts = excluded.max_attempts,
+           next_retry_at = excluded.next_retry_at, last_error = excluded.last_error
+), audit AS (
+    INSERT INTO lead_router.routing_logs
+           (lead_id, source_workspace_id, routing_result, error_message, attempt)
+    SELECT id, source_workspace_id, $6, $2, routing_attempts FROM lead
+)
+SELECT routing_attempts FROM lead)sql",
+    6,
+    {UUIDOID, TEXTOID, TIMESTAMPTZOID, INT4OID, INT4OID, TEXTOID}};
+
+Statement fail_stmt = {
+    R"sql(
+WITH lead AS (
+    UPDATE lead_router.leads l
+       SET routing_status = 'failed', routing_locked_by = NULL, routing_locked_at = NULL,
+           routing_error = $2, routing_attempts = l.routing_attempts + $3,
+           routing_last_attempted_at = CASE WHEN $3 > 0 THEN pg_catalog.now()
+                                            ELSE l.routing_last_attempted_at END
+     WHERE l.id = $1
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), closed AS (
+    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now(), last_error = $2
+      FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL
+), audit AS (
+    INSERT INTO lead_router.routing_logs
+           (lead_id, source_workspace_id, routing_result, error_message, attempt)
+    SELECT id, source_workspace_id, 'failed', $2, routing_attempts FROM lead
+)
+SELECT routing_attempts FROM lead)sql",
+    3,
+    {UUIDOID, TEXTOID, INT4OID}};
+
+Statement release_stmt = {
+    R"sql(
+WITH stale AS (
+    SELECT id, routing_locked_by AS old_owner
+      FROM lead_router.leads
+     WHERE routing_status = 'routing' AND routing_locked_at < $1
+       FOR UPDATE SKIP LOCKED
+), released AS (
+    UPDATE lead_router.leads l
+       SET routing_status = 'pending', routing_locked_by = NULL, routing_locked_at = NULL,
+           routing_error = 'routing lock expired'
+      FROM stale s
+     WHERE l.id = s.id
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts, s.old_owner
+), audit AS (
+    INSERT INTO lead_router.routing_logs
+           (lead_id, source_workspace_id, routing_result, error_message, attempt)
+    SELECT id, source_workspace_id, 'released',
+           'stale routing lock of ' || old_owner::text || ' released', routing_attempts
+      FROM released
+)
+SELECT count(*) FROM released)sql",
+    1,
+    {TIMESTAMPTZOID}};
+
+Statement expire_stmt = {
+    R"sql(
+WITH due AS (
+    SELECT id FROM lead_router.leads
+     WHERE routing_status IN ('pending', 'failed') AND lead_expires_at < pg_catalog.now()
+       FOR UPDATE SKIP LOCKED
+), expired AS (
+    UPDATE lead_router.leads l SET routing_status = 'expired'
+      FROM due WHERE l.id = due.id
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), closed AS (
+    UPDATE lead_router.routing_queue q
+       SET processed_at = pg_catalog.now(), last_error = 'lead expired'
+      FROM expired e WHERE q.lead_id = e.id AND q.processed_at IS NULL
+), audit AS (
+    INSERT INTO lead_router.routing_logs
+           (lead_id, source_workspace_id, routing_result, attempt)
+    SELECT id, source_workspace_id, 'expired', routing_attempts FROM expired
+)
+SELECT count(*) FROM expired)sql",
+    0,
+    {}};
+
+Statement diagnose_stmt = {
+    R"sql(
+SELECT EXISTS (SELECT 1 FROM lead_router.leads WHERE id = $1),
+       (SELECT CASE WHEN is_active THEN 2 ELSE 1 END
+          FROM lead_router.workspaces WHERE id = $2))sql",
+    2,
+    {UUIDOID, UUIDOID}};
+
+int64 single_count(uint64 rows) {
+    if (rows != 1) return 0;
+    bool isnull;
+    const Datum d = column(0, 1, &isnull);
+    return isnull ? 0 : DatumGetInt64(d);
+}
+
+}  // namespace
+
+bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before) {
+    const Datum values[] = {lead_id, owner, TimestampTzGetDatum(stale_before)};
+    execute(acquire_stmt, values, nullptr, false);
+    return column_int32(0, 1) == 1;
+}
+
+bool complete(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null, Datum owner) {
+    const Datum values[] = {lead_id, destination, rule_id, owner};
+    const char nulls[] = {' ', ' ', rule_is_null ? 'n' : ' ', ' '};
+    execute(complete_stmt, values, nulls, false);
+    return column_int32(0, 1) == 1;
+}
+
+LockedLead lock_for_failure(Datum lead_id, Datum owner) {
+    const Datum values[] = {lead_id, owner};
+    LockedLead lead = {};
+    if (execute(lock_for_failure_stmt, values, nullptr, false) != 1) return lead;
+    bool isnull;
+    const Datum status = column(0, 1, &isnull);
+    snprintf(lead.status, sizeof lead.status, "%s", TextDatumGetCString(status));
+    lead.found = true;
+    lead.routing = column_bool(0, 2);
+    lead.owned = column_bool(0, 3);
+    lead.attempts = column_int32(0, 4);
+    return lead;
+}
+
+bool record_failure(Datum lead_id, Datum error_text, int32 attempts, int32 max_attempts,
+                    int32 attempt_increment, const char* requeue_result) {
+    const Datum error = clipped_text(error_text, kMaxStoredErrorBytes);
+    if (attempts < max_attempts) {
+        const int64 delay_us =
+            core::backoff_delay_us(attempts, pg_prng_double(&pg_global_prng_state));
+        const TimestampTz next_retry_at = GetCurrentTransactionStartTimestamp() + delay_us;
+        const Datum values[] = {lead_id,
+                                error,
+                                TimestampTzGetDatum(next_retry_at),
+                                Int32GetDatum(max_attempts),
+                                Int32GetDatum(attempt_increment),
+                                CStringGetTextDatum(requeue_result)};
+        execute(requeue_stmt, values, nullptr, false);
+        return true;
+    }
+    const Datum values[] = {lead_id, error, Int32GetDatum(attempt_increment)};
+    execute(fail_stmt, values, nullptr, false);
+    return false;
+}
+
+int64 release_stale(TimestampTz stale_before) {
+    const Datum values[] = {TimestampTzGetDatum(stale_before)};
+    return single_count(execute(release_stmt, values, nullptr, false));
+}
+
+int64 expire_due() { return single_count(execute(expire_stmt, nullptr, nullptr, false)); }
+
+Diagnosis diagnose(Datum lead_id, Datum workspace_id, bool workspace_is_null) {
+    const Datum values[] = {lead_id, workspace_id};
+    const char nulls[] = {' ', workspace_is_null ? 'n' : ' '};
+    execute(diagnose_stmt, values, nulls, true);
+    return {column_bool(0, 1), column_int32(0, 2)};
+}
+
+void raise_unknown_lead(Datum lead_id) {
+    ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
+                    errmsg("lead %s does not exist", uuid_to_cstring(lead_id))));
+}
+
+}  // namespace lead_router::pg::transitions

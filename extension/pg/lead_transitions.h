@@ -1,0 +1,53 @@
+// The routing state machine's transitions (SPEC.md "State machine"), each one saved SPI
+// statement that changes the lead, closes or opens its queue row and writes its audit row
+// together.  Shared by the primitive functions and by route_lead.  All require SPI_connect.
+#pragma once
+
+#include "pg/postgres_headers.h"
+
+namespace lead_router::pg::transitions {
+
+// pending | failed | stale routing -> routing, owned by `owner`; never waits on a row lock.
+// Returns false when the lead is not lockable or another session holds its row.
+bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before);
+
+// routing (held by `owner`) -> routed in `destination`, which must be active.
+// Returns false, changing nothing, when the lead is not in routing held by `owner` or the
+// destination is missing or inactive (see diagnose()).
+bool complete(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null, Datum owner);
+
+// A lead row locked FOR UPDATE, as fail_routing needs it.
+struct LockedLead {
+    bool found;
+    bool routing;  // routing_status = 'routing'
+    bool owned;    // routing_locked_by = the owner asked about
+    int32 attempts;
+    char status[16];
+};
+LockedLead lock_for_failure(Datum lead_id, Datum owner);
+
+// Records a failed attempt of a lead the caller holds: requeued with the backoff delay when
+// attempts < max_attempts (returns true), failed for good otherwise (returns false).
+// `attempt_increment` is 1 when this call also counts the attempt (route_lead), 0 when
+// acquire_routing_lock already did.  `requeue_result` is the audit result of a requeue.
+bool record_failure(Datum lead_id, Datum error_text, int32 attempts, int32 max_attempts,
+                    int32 attempt_increment, const char* requeue_result);
+
+// Stale routing -> pending for locks taken before `stale_before`; returns the count.
+int64 release_stale(TimestampTz stale_before);
+
+// pending | failed past lead_expires_at -> expired; returns the count.
+int64 expire_due();
+
+// Why a transition changed nothing: does the lead exist, and is the workspace active
+// (workspace_state: 0 missing, 1 inactive, 2 active; 0 when no workspace was asked about).
+struct Diagnosis {
+    bool lead_exists;
+    int workspace_state;
+};
+Diagnosis diagnose(Datum lead_id, Datum workspace_id, bool workspace_is_null);
+
+// Raises P0002 for an unknown lead, naming it.
+void raise_unknown_lead(Datum lead_id);
+
+}  // namespace lead_router::pg::transitions

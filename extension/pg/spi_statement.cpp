@@ -1,0 +1,69 @@
+// Saved SPI plans and small result readers.
+#include "pg/spi_statement.h"
+
+namespace lead_router::pg {
+namespace {
+
+SPIPlanPtr prepared_plan(Statement& stmt) {
+    if (stmt.plan == nullptr) {
+        SPIPlanPtr plan = SPI_prepare(stmt.sql, stmt.nargs, stmt.argtypes);
+        if (plan == nullptr) {
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                            errmsg("could not prepare lead_router statement: %s",
+                                   SPI_result_code_string(SPI_result))));
+        }
+        if (SPI_keepplan(plan) != 0) {
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                            errmsg("could not keep lead_router statement plan")));
+        }
+        stmt.plan = plan;
+    }
+    return stmt.plan;
+}
+
+}  // namespace
+
+uint64 execute(Statement& stmt, const Datum* values, const char* nulls, bool read_only,
+               long max_rows) {
+    const int rc = SPI_execute_plan(prepared_plan(stmt), const_cast<Datum*>(values), nulls,
+                                    read_only, max_rows);
+    if (rc < 0) {
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("lead_router statement failed: %s", SPI_result_code_string(rc))));
+    }
+    return SPI_processed;
+}
+
+Datum column(uint64 row, int col, bool* isnull) {
+    return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+}
+
+bool column_bool(uint64 row, int col) {
+    bool isnull;
+    const Datum d = column(row, col, &isnull);
+    return !isnull && DatumGetBool(d);
+}
+
+int32 column_int32(uint64 row, int col) {
+    bool isnull;
+    const Datum d = column(row, col, &isnull);
+    return isnull ? 0 : DatumGetInt32(d);
+}
+
+void connect() {
+    const int rc = SPI_connect();
+    if (rc != SPI_OK_CONNECT) {
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("SPI_connect failed: %s", SPI_result_code_string(rc))));
+    }
+}
+
+void finish() {
+    const int rc = SPI_finish();
+    if (rc != SPI_OK_FINISH) {
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("SPI_finish failed: %s", SPI_result_code_string(rc))));
+    }
+}
+
+}  // namespace lead_router::pg

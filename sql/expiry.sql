@@ -1,0 +1,34 @@
+-- mark_expired_leads: pending and failed leads past lead_expires_at become expired (final),
+-- their open queue rows are closed, one 'expired' audit row each.
+\i sql/fixtures/setup.sql
+SET search_path = lead_router, public;
+
+INSERT INTO leads (id, source_workspace_id, workspace_id, routing_status, lead_expires_at) VALUES
+    ('10000000-0000-0000-0000-000000000001', :'inbound', :'inbound',  'pending', now() - interval '1 day'),
+    ('10000000-0000-0000-0000-000000000002', :'inbound', :'inbound',  'failed',  now() - interval '1 second'),
+    ('10000000-0000-0000-0000-000000000003', :'inbound', :'partner1', 'routed',  now() - interval '1 day'),
+    ('10000000-0000-0000-0000-000000000004', :'inbound', :'inbound',  'pending', now() + interval '1 day'),
+    ('10000000-0000-0000-0000-000000000005', :'inbound', :'inbound',  'pending', now() - interval '1 day');
+-- lead 5 is being routed: its lock protects it from expiry
+SELECT acquire_routing_lock('10000000-0000-0000-0000-000000000005', :'owner1');
+INSERT INTO routing_queue (lead_id, workspace_id, attempt_number, next_retry_at)
+VALUES ('10000000-0000-0000-0000-000000000001', :'inbound', 2, now() + interval '1 hour');
+
+SELECT mark_expired_leads() AS expired;
+SELECT right(id::text, 1) AS lead, routing_status FROM leads ORDER BY id;
+SELECT right(lead_id::text, 1) AS lead, processed_at IS NOT NULL AS closed, last_error FROM routing_queue;
+SELECT right(lead_id::text, 1) AS lead, routing_result FROM routing_logs
+ WHERE routing_result = 'expired' ORDER BY lead_id;
+
+-- nothing left to expire; expired is final
+SELECT mark_expired_leads() AS expired_again;
+SELECT acquire_routing_lock('10000000-0000-0000-0000-000000000001', :'owner1') AS expired_locked;
+
+-- the expiry scan is index-backed
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF)
+SELECT id FROM lead_router.leads
+ WHERE routing_status IN ('pending', 'failed') AND lead_expires_at < now();
+RESET enable_seqscan;
+
+\i sql/fixtures/teardown.sql

@@ -1,0 +1,2 @@
+-- Placeholder extension script: the PGXN META fixtures in this folder point their
+-- provides.*.file here, so that the project-level file-exists check passes for them.

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every lead_router test suite, as CI runs them (.ci/run calls this script; so does
+# `make test`): Catch2 unit tests of the C++ core, the META.json checks, pg_regress and
+# isolation tests on throw-away servers.  Installs missing Debian packages first (as root).
+# Ends with one plain line "N passed, N failed" and exits non-zero when anything failed.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=test/lib/ensure_packages.sh
+source "$root/test/lib/ensure_packages.sh"
+source "$root/test/lib/suite_counts.sh"
+
+ensure_packages || { echo "0 passed, 1 failed"; exit 1; }
+
+started=$(date +%s)
+log_dir=$(mktemp -d /tmp/lead_router_tests.XXXXXX)
+chmod 755 "$log_dir"
+
+echo "== build and install"
+if ! { make -C "$root" -s all && make -C "$root" -s install; } >"$log_dir/build.log" 2>&1; then
+    cat "$log_dir/build.log"
+    count_result build 0 1
+    print_totals
+    exit 1
+fi
+grep -E 'warning:' "$log_dir/build.log" && echo "(build warnings above)"
+
+echo "== unit (Catch2)"
+run_catch2_suite unit "$log_dir/unit.log" make -C "$root" -s unit-test
+
+echo "== meta (META.json)"
+run_counted_suite meta "$log_dir/meta.log" bash "$root/test/meta/run_meta_tests.sh"
+
+# The server suites run as postgres (initdb refuses root) in a copy it owns.
+work=$(mktemp -d /tmp/lead_router_pg.XXXXXX)
+tar -C "$root" --exclude=.git -cf - . | tar -C "$work" -xf -
+chown -R postgres: "$work"
+as_postgres() { runuser -u postgres -- "$@"; }
+
+echo "== regress (pg_regress)"
+run_pg_regress_suite regress "$log_dir/regress.log" "$work/regression.diffs" \
+    as_postgres make -C "$work" -s regresscheck
+
+echo "== isolation (isolationtester)"
+run_pg_regress_suite isolation "$log_dir/isolation.log" "$work/test/isolation/output/regression.diffs" \
+    as_postgres make -C "$work" -s isolationcheck
+
+echo
+echo "== summary ($(( $(date +%s) - started )) s; logs in $log_dir)"
+print_totals
+[ "$total_failed" -eq 0 ]
