@@ -35,7 +35,6 @@ run_counted_suite meta "$log_dir/meta.log" bash "$root/test/meta/run_meta_tests.
 work=$(mktemp -d /tmp/lead_router_pg.XXXXXX)
 tar -C "$root" --exclude=.git -cf - . | tar -C "$work" -xf -
 chown -R postgres: "$work"
-as_postgres() { runuser -u postgres -- "$@"; }
 
 echo "== regress (pg_regress)"
 run_pg_regress_suite regress "$log_dir/regress.log" "$work/regression.diffs" \

@@ -26,3 +26,7 @@ ensure_packages() {
 
 PG_BIN=/usr/lib/postgresql/15/bin
 export PG_CONFIG=$PG_BIN/pg_config
+
+# Runs a command as postgres (initdb and the server refuse root).  runuser keeps the
+# caller's working directory, which postgres may not be allowed to enter: start from /.
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }

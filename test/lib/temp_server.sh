@@ -2,9 +2,6 @@
 # owned by postgres (initdb refuses root), listening only on a Unix socket in that folder,
 # stopped and removed on exit.  Sourced after ensure_packages.sh.
 
-# runuser keeps the caller's working directory, which postgres may not be allowed to enter.
-as_postgres() { (cd / && runuser -u postgres -- "$@"); }
-
 # start_temp_server <port> [extra postgresql.conf lines...]; sets TEMP_PGDATA, TEMP_PGHOST
 start_temp_server() {
     local port=$1 line
