@@ -3,6 +3,7 @@
 #   make                 build lead_router.so
 #   make install         install library, control file and SQL scripts
 #   make unit-test       Catch2 tests of the pure C++ core (no server)
+#   make integration-test  build the libpq integration tests (run_integration_tests.sh runs them)
 #   make installcheck    pg_regress + isolation tests on a throw-away server
 #   make test            every suite, as CI runs them (test/run_all.sh)
 #   make demo            the README demo on a throw-away server (test/demo.sh)
@@ -52,7 +53,7 @@ UNIT_SRCS = $(wildcard test/unit/*.cpp)
 UNIT_OBJS = $(UNIT_SRCS:.cpp=.o)
 UNIT_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -I$(CURDIR)/extension $(UNIT_EXTRA_FLAGS)
 
-test/unit/%.o: test/unit/%.cpp $(wildcard extension/core/*.h)
+test/unit/%.o: test/unit/%.cpp $(wildcard extension/core/*.h) $(wildcard test/unit/*.h)
 	$(CXX) $(UNIT_CXXFLAGS) -c -o $@ $<
 
 test/unit/run_unit_tests: $(UNIT_OBJS) $(CORE_SRCS) $(wildcard extension/core/*.h)
@@ -61,6 +62,20 @@ test/unit/run_unit_tests: $(UNIT_OBJS) $(CORE_SRCS) $(wildcard extension/core/*.
 .PHONY: unit-test test demo bench
 unit-test: test/unit/run_unit_tests
 	test/unit/run_unit_tests
+
+# ---- libpq integration tests: the client side, against a running server ----
+# `make integration-test` only builds the binary; test/integration/run_integration_tests.sh
+# builds it, starts a throw-away server and runs it there.
+INTEGRATION_SRCS = $(wildcard test/integration/*.cpp)
+INTEGRATION_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -I$(shell $(PG_CONFIG) --includedir) \
+                       $(INTEGRATION_EXTRA_FLAGS)
+
+test/integration/run_integration_tests: $(INTEGRATION_SRCS) $(wildcard test/integration/*.h)
+	$(CXX) $(INTEGRATION_CXXFLAGS) -o $@ $(INTEGRATION_SRCS) -lCatch2WithMain -lpq -lpthread
+
+.PHONY: integration-test
+integration-test: test/integration/run_integration_tests
+EXTRA_CLEAN += test/integration/run_integration_tests
 
 test:
 	bash test/run_all.sh

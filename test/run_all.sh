@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every lead_router test suite, as CI runs them (.ci/run calls this script; so does
 # `make test`): Catch2 unit tests of the C++ core, the META.json checks, pg_regress and
-# isolation tests on throw-away servers.  Installs missing Debian packages first (as root).
+# isolation tests on throw-away servers, and the libpq integration tests.  Installs missing
+# Debian packages first (as root).
 # Ends with one plain line "N passed, N failed" and exits non-zero when anything failed.
 set -uo pipefail
 
@@ -43,6 +44,11 @@ run_pg_regress_suite regress "$log_dir/regress.log" "$work/regression.diffs" \
 echo "== isolation (isolationtester)"
 run_pg_regress_suite isolation "$log_dir/isolation.log" "$work/test/isolation/output/regression.diffs" \
     as_postgres make -C "$work" -s isolationcheck
+
+# A client over libpq against its own throw-away server (the script starts and stops it).
+echo "== integration (libpq)"
+run_counted_suite integration "$log_dir/integration.log" \
+    bash "$root/test/integration/run_integration_tests.sh"
 
 echo
 echo "== summary ($(( $(date +%s) - started )) s; logs in $log_dir)"

@@ -120,7 +120,7 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         }
     }
 
-    constexpr int kMaxReplaced = 4;
+    constexpr int kMaxReplaced = 5;
     int columns[kMaxReplaced];
     Datum values[kMaxReplaced];
     bool nulls[kMaxReplaced];
@@ -152,6 +152,16 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         if (isnull) {  // a new lead is owned by the workspace it arrived in
             const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
             replace(workspace, source, isnull);
+        }
+        // routing_due_at exists from 0.2.0 on; the same library also serves a table still
+        // at 0.1.0, which lacks it.
+        const int due = SPI_fnumber(desc, "routing_due_at");
+        if (due > 0) {
+            attr(row, desc, due, &isnull);
+            if (isnull) {  // a new lead is due when it arrives
+                const Datum created = attr(row, desc, attnum(desc, "created_at"), &isnull);
+                replace(due, isnull ? TimestampTzGetDatum(now) : created, false);
+            }
         }
         const int expires = attnum(desc, "lead_expires_at");
         attr(row, desc, expires, &isnull);

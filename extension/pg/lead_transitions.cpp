@@ -43,13 +43,20 @@ SELECT count(*)::int4 FROM locked)sql",
     3,
     {UUIDOID, UUIDOID, TIMESTAMPTZOID}};
 
-Statement complete_stmt = {
+// -> routed in $2 (if active), by rule $3.  complete_routing passes the lock owner $4 and
+// increment 0 (acquire counted the attempt); route_lead passes no owner (it holds the row
+// lock) and increment 1.
+Statement route_to_stmt = {
     R"sql(
 WITH lead AS (
     UPDATE lead_router.leads l
        SET routing_status = 'routed', workspace_id = $2, routing_locked_by = NULL,
-           routing_locked_at = NULL, routing_error = NULL
-     WHERE l.id = $1 AND l.routing_status = 'routing' AND l.routing_locked_by = $4
+           routing_locked_at = NULL, routing_error = NULL,
+           routing_attempts = l.routing_attempts + $5,
+           routing_last_attempted_at = CASE WHEN $5 > 0 THEN pg_catalog.now()
+                                            ELSE l.routing_last_attempted_at END
+     WHERE l.id = $1
+       AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))
        AND EXISTS (SELECT 1 FROM lead_router.workspaces w WHERE w.id = $2 AND w.is_active)
  RETURNING l.id, l.source_workspace_id, l.routing_attempts
 ), closed AS (
@@ -60,9 +67,52 @@ WITH lead AS (
            destination_workspace_id, matched_rule_id, routing_result, attempt)
     SELECT id, source_workspace_id, $2, $3, 'success', routing_attempts FROM lead
 )
-SELECT count(*)::int4 FROM lead)sql",
-    4,
-    {UUIDOID, UUIDOID, UUIDOID, UUIDOID}};
+SELECT routing_attempts FROM lead)sql",
+    5,
+    {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID}};
+
+Statement mark_duplicate_stmt = {
+    R"sql(
+WITH lead AS (
+    UPDATE lead_router.leads l
+       SET routing_status = 'routed', duplicate_of = $2, workspace_id = l.source_workspace_id,
+           routing_locked_by = NULL, routing_locked_at = NULL, routing_error = NULL,
+           routing_attempts = l.routing_attempts + 1, routing_last_attempted_at = pg_catalog.now()
+     WHERE l.id = $1
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), closed AS (
+    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
+      FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL
+), audit AS (
+    INSERT INTO lead_router.routing_logs
+           (lead_id, source_workspace_id, routing_result, error_message, attempt)
+    SELECT id, source_workspace_id, 'duplicate', 'duplicate of lead ' || $2::text,
+           routing_attempts FROM lead
+)
+SELECT routing_attempts FROM lead)sql",
+    2,
+    {UUIDOID, UUIDOID}};
+
+Statement lock_original_stmt = {
+    "SELECT 1 FROM lead_router.leads WHERE id = $1 FOR KEY SHARE SKIP LOCKED",
+    1,
+    {UUIDOID}};
+
+Statement stale_takeover_stmt = {
+    R"sql(
+INSERT INTO lead_router.routing_logs
+       (lead_id, source_workspace_id, routing_result, error_message, attempt)
+VALUES ($1, $2, 'released', 'stale routing lock taken over by route_lead', $3))sql",
+    3,
+    {UUIDOID, UUIDOID, INT4OID}};
+
+Statement routed_rule_stmt = {
+    R"sql(
+SELECT matched_rule_id FROM lead_router.routing_logs
+ WHERE lead_id = $1 AND routing_result = 'success'
+ ORDER BY id DESC LIMIT 1)sql",
+    1,
+    {UUIDOID}};
 
 Statement lock_for_failure_stmt = {
     R"sql(
@@ -78,7 +128,7 @@ Statement requeue_stmt = {
 WITH lead AS (
     UPDATE lead_router.leads l
        SET routing_status = 'pending', routing_locked_by = NULL, routing_locked_at = NULL,
-           routing_error = $2, routing_attempts = l.routing_attempts + $5,
+           routing_error = $2, routing_attempts = l.routing_attempts + $5, routing_due_at = $3,
            routing_last_attempted_at = CASE WHEN $5 > 0 THEN pg_catalog.now()
                                             ELSE l.routing_last_attempted_at END
      WHERE l.id = $1
@@ -193,10 +243,9 @@ bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before) {
 }
 
 bool complete(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null, Datum owner) {
-    const Datum values[] = {lead_id, destination, rule_id, owner};
-    const char nulls[] = {' ', ' ', rule_is_null ? 'n' : ' ', ' '};
-    execute(complete_stmt, values, nulls, false);
-    return column_int32(0, 1) == 1;
+    const Datum values[] = {lead_id, destination, rule_id, owner, Int32GetDatum(0)};
+    const char nulls[] = {' ', ' ', rule_is_null ? 'n' : ' ', ' ', ' '};
+    return execute(route_to_stmt, values, nulls, false) == 1;
 }
 
 LockedLead lock_for_failure(Datum lead_id, Datum owner) {
@@ -232,6 +281,43 @@ bool record_failure(Datum lead_id, Datum error_text, int32 attempts, int32 max_a
     const Datum values[] = {lead_id, error, Int32GetDatum(attempt_increment)};
     execute(fail_stmt, values, nullptr, false);
     return false;
+}
+
+bool route_to(Datum lead_id, Datum destination, Datum rule_id, int32* attempt) {
+    const Datum values[] = {lead_id, destination, rule_id, (Datum)0, Int32GetDatum(1)};
+    const char nulls[] = {' ', ' ', ' ', 'n', ' '};
+    if (execute(route_to_stmt, values, nulls, false) != 1) return false;
+    *attempt = column_int32(0, 1);
+    return true;
+}
+
+bool mark_duplicate(Datum lead_id, Datum original, int32* attempt) {
+    // duplicate_of's foreign key check takes KEY SHARE on the original, and would wait for
+    // a session that holds the original FOR UPDATE (a batch that locked it and then found
+    // it already routed keeps that lock).  Take the lock without waiting first.
+    const Datum original_only[] = {original};
+    if (execute(lock_original_stmt, original_only, nullptr, false) != 1) return false;
+    const Datum values[] = {lead_id, original};
+    execute(mark_duplicate_stmt, values, nullptr, false);
+    *attempt = column_int32(0, 1);
+    return true;
+}
+
+void log_stale_takeover(Datum lead_id, Datum source_workspace_id, int32 attempts) {
+    const Datum values[] = {lead_id, source_workspace_id, Int32GetDatum(attempts)};
+    execute(stale_takeover_stmt, values, nullptr, false);
+}
+
+bool routed_rule(Datum lead_id, pg_uuid_t* rule_id) {
+    const Datum values[] = {lead_id};
+    // Latest snapshot: the lead may have been routed by a session that committed after
+    // this statement began (its row lock showed us the routed version).
+    if (execute_latest(routed_rule_stmt, values, nullptr) != 1) return false;
+    bool isnull;
+    const Datum d = column(0, 1, &isnull);
+    if (isnull) return false;
+    *rule_id = *DatumGetUUIDP(d);
+    return true;
 }
 
 int64 release_stale(TimestampTz stale_before) {

@@ -33,6 +33,20 @@ LockedLead lock_for_failure(Datum lead_id, Datum owner);
 bool record_failure(Datum lead_id, Datum error_text, int32 attempts, int32 max_attempts,
                     int32 attempt_increment, const char* requeue_result);
 
+// route_lead's one-step moves for a lead row the caller holds FOR UPDATE; each counts the
+// attempt, clears any lock, closes the open queue row and writes the audit row.
+// pending | failed | stale routing -> routed in `destination` (if it is active; returns
+// false, changing nothing, otherwise).  `attempt` receives the lead's attempt count.
+bool route_to(Datum lead_id, Datum destination, Datum rule_id, int32* attempt);
+// ... -> routed as a duplicate of `original`, staying in its source workspace.  Returns
+// false, changing nothing, when another session holds the original's row.
+bool mark_duplicate(Datum lead_id, Datum original, int32* attempt);
+// Audit row for a stale routing lock that route_lead takes over.
+void log_stale_takeover(Datum lead_id, Datum source_workspace_id, int32 attempts);
+
+// The matched rule of a routed lead's latest success audit row (idempotent route_lead).
+bool routed_rule(Datum lead_id, pg_uuid_t* rule_id);
+
 // Stale routing -> pending for locks taken before `stale_before`; returns the count.
 int64 release_stale(TimestampTz stale_before);
 

@@ -1,6 +1,10 @@
 // Saved SPI plans and small result readers.
 #include "pg/spi_statement.h"
 
+extern "C" {
+#include "utils/snapmgr.h"
+}
+
 namespace lead_router::pg {
 namespace {
 
@@ -27,6 +31,16 @@ uint64 execute(Statement& stmt, const Datum* values, const char* nulls, bool rea
                long max_rows) {
     const int rc = SPI_execute_plan(prepared_plan(stmt), const_cast<Datum*>(values), nulls,
                                     read_only, max_rows);
+    if (rc < 0) {
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("lead_router statement failed: %s", SPI_result_code_string(rc))));
+    }
+    return SPI_processed;
+}
+
+uint64 execute_latest(Statement& stmt, const Datum* values, const char* nulls, long max_rows) {
+    const int rc = SPI_execute_snapshot(prepared_plan(stmt), const_cast<Datum*>(values), nulls,
+                                        GetLatestSnapshot(), InvalidSnapshot, false, false, max_rows);
     if (rc < 0) {
         ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                         errmsg("lead_router statement failed: %s", SPI_result_code_string(rc))));

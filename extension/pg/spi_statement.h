@@ -27,6 +27,12 @@ struct Statement {
 uint64 execute(Statement& stmt, const Datum* values, const char* nulls, bool read_only,
                long max_rows = 0);
 
+// Like execute(), but reads with the latest snapshot instead of the statement's or the
+// transaction's, so that it sees what committed since (as PostgreSQL's RI checks do).  Not
+// read-only, so the command counter advances and this transaction's own earlier changes
+// are seen too.
+uint64 execute_latest(Statement& stmt, const Datum* values, const char* nulls, long max_rows = 0);
+
 // Convenience readers for row `row` of SPI_tuptable; column numbers start at 1.
 Datum column(uint64 row, int col, bool* isnull);
 bool column_bool(uint64 row, int col);     // NULL reads as false

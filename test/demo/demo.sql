@@ -1,5 +1,6 @@
--- lead_router demo: the dedupe and lock primitives on a small sample, driven the way the
--- seed design's client drove them (lock, duplicate check, decide, complete or fail).
+-- lead_router demo: partners with routing rules, about 1,000 realistic leads (some of them
+-- people a partner already owns, written differently; some matching no rule), routed in
+-- batches by route_pending_leads, then what happened and why.
 \pset footer off
 \echo
 \echo '=== lead_router demo ==='
@@ -7,119 +8,128 @@ CREATE EXTENSION lead_router;
 SET search_path = lead_router, public;
 
 INSERT INTO workspaces (id, name, workspace_type) VALUES
-    ('00000000-0000-0000-0000-0000000000a1', 'Inbound web forms',  'internal'),
+    ('00000000-0000-0000-0000-0000000000a1', 'Web forms',          'internal'),
+    ('00000000-0000-0000-0000-0000000000a2', 'Trade shows',        'internal'),
     ('00000000-0000-0000-0000-0000000000b1', 'Northwind Partners', 'partner'),
-    ('00000000-0000-0000-0000-0000000000b2', 'Contoso Resellers',  'partner');
+    ('00000000-0000-0000-0000-0000000000b2', 'Contoso Resellers',  'partner'),
+    ('00000000-0000-0000-0000-0000000000b3', 'Fabrikam Europe',    'partner'),
+    ('00000000-0000-0000-0000-0000000000b4', 'Tailspin Startups',  'partner');
 
--- Twelve leads from the web forms; the last three are people Northwind already bought.
-INSERT INTO leads (email, phone, company_name, company_industry, company_size, country, source_workspace_id)
-SELECT email, phone, company, industry, size, country, '00000000-0000-0000-0000-0000000000a1'
-  FROM (VALUES
-    ('linus@kernel.fi',       '+358 9 0003',      'Kernel Oy',          'software',      12, 'FI'),
-    ('margaret@apollo.us',    '+1 555 010 0011',  'Apollo Guidance',    'software',     400, 'US'),
-    ('ken@unix.us',           '+1 555 010 0012',  'Bell Systems',       'software',    2000, 'US'),
-    ('barbara@liskov.us',     '+1 555 010 0013',  'Substitution Inc',   'software',      80, 'US'),
-    ('nikola@ac.rs',          '+381 11 0005',     'AC Systems',         'manufacturing', 55, 'RS'),
-    ('henry@assembly.us',     '+1 555 010 0014',  'Assembly Line Co',   'manufacturing', 900, 'US'),
-    ('emmy@algebra.de',       '+49 30 0006',      'Algebra GmbH',       'education',     20, 'DE'),
-    ('alan@enigma.uk',        '+44 20 7946 0007', 'Bletchley Ltd',      'government',   150, 'GB'),
-    ('hedy@spread.at',        '+43 1 0008',       'Spread Spectrum',    'telecom',       70, 'AT'),
-    ('  ADA@Analytical.IO ',  '0044 20 7946 0001', 'analytical   engines', 'software',  40, 'GB'),
-    ('Grace@COBOL.dev',       '1-555-010-0002',   'COMPILER CO',        'software',     800, 'US'),
-    ('marie@RADIUM.fr',       '0033 1 0004',      'Radium  SA',         'manufacturing', 300, 'FR')
-  ) AS v(email, phone, company, industry, size, country);
+INSERT INTO routing_rules (workspace_id, name, priority, conditions, destination_workspace_id) VALUES
+    ('00000000-0000-0000-0000-0000000000a1', 'Enterprise software', 100,
+     '{"company_industry": ["software", "saas"], "company_size": {"gte": 1000}}', '00000000-0000-0000-0000-0000000000b1'),
+    ('00000000-0000-0000-0000-0000000000a1', 'European mid-market', 80,
+     '{"country": {"in": ["DE", "FR", "NL", "ES", "IT"]}, "company_size": {"between": [50, 999]}}', '00000000-0000-0000-0000-0000000000b3'),
+    ('00000000-0000-0000-0000-0000000000a1', 'Startups with budget', 60,
+     '{"company_size": {"lt": 50}, "any": [{"attributes.budget": {"gte": 20000}}, {"attributes.referral": {"exists": true}}]}',
+     '00000000-0000-0000-0000-0000000000b4'),
+    ('00000000-0000-0000-0000-0000000000a1', 'North American resale', 40,
+     '{"country": ["US", "CA"], "company_industry": {"neq": "government"}}', '00000000-0000-0000-0000-0000000000b2'),
+    ('00000000-0000-0000-0000-0000000000a1', 'Public sector and health', 20,
+     '{"company_industry": ["government", "healthcare", "education"], "country": {"neq": "JP"}}',
+     '00000000-0000-0000-0000-0000000000b3'),
+    ('00000000-0000-0000-0000-0000000000a1', 'Asia and Latin America, larger companies', 30,
+     '{"country": ["JP", "IN", "BR"], "company_size": {"gte": 150}}', '00000000-0000-0000-0000-0000000000b1'),
+    ('00000000-0000-0000-0000-0000000000a1', 'Small companies in the Americas and Europe', 5,
+     '{"company_size": {"lt": 50}, "country": {"not_in": ["JP", "IN", "BR"]}}',
+     '00000000-0000-0000-0000-0000000000b4'),
+    ('00000000-0000-0000-0000-0000000000a2', 'Trade show: manufacturing', 90,
+     '{"company_industry": {"prefix": "manufactur"}}', '00000000-0000-0000-0000-0000000000b2'),
+    ('00000000-0000-0000-0000-0000000000a2', 'Trade show: paid plans', 50,
+     '{"attributes.plan": {"in": ["pro", "enterprise"]}}', '00000000-0000-0000-0000-0000000000b1'),
+    ('00000000-0000-0000-0000-0000000000a2', 'Trade show: everyone else outside Asia', 10,
+     '{"country": {"not_in": ["JP", "IN"]}}', '00000000-0000-0000-0000-0000000000b4');
 
--- Northwind bought three of these people last month: copies already routed to it.
-INSERT INTO leads (email, phone, company_name, source_workspace_id, workspace_id, routing_status, created_at)
-VALUES ('ada@analytical.io',  '+44 20 7946 0001', 'Analytical Engines', '00000000-0000-0000-0000-0000000000b2',
-        '00000000-0000-0000-0000-0000000000b1', 'routed', now() - interval '30 days'),
-       ('grace@cobol.dev',    '+1 555 010 0002',  'Compiler Co',        '00000000-0000-0000-0000-0000000000b2',
-        '00000000-0000-0000-0000-0000000000b1', 'routed', now() - interval '30 days'),
-       ('marie@radium.fr',    '+33 1 0004',       'Radium SA',          '00000000-0000-0000-0000-0000000000b2',
-        '00000000-0000-0000-0000-0000000000b1', 'routed', now() - interval '30 days');
+-- 950 people from the two inbound workspaces ...
+INSERT INTO leads (email, phone, company_name, company_domain, company_industry, company_size,
+                   company_location, country, attributes, source_workspace_id, created_at)
+SELECT lower(first) || '.' || lower(last) || i || '@' || domain,
+       '+' || cc || ' ' || (200 + i % 700) || ' ' || lpad((i * 7919 % 10000)::text, 4, '0'),
+       company, domain, industry, size, city, country, attrs,
+       CASE WHEN i % 4 = 0 THEN '00000000-0000-0000-0000-0000000000a2'::uuid
+            ELSE '00000000-0000-0000-0000-0000000000a1'::uuid END,
+       now() - (950 - i) * interval '1 second'
+  FROM (
+    SELECT i,
+           (ARRAY['Ada','Grace','Linus','Margaret','Ken','Barbara','Nikola','Hedy','Alan','Emmy','Dennis','Frances'])[1 + i % 12] AS first,
+           (ARRAY['Lovelace','Hopper','Torvalds','Hamilton','Thompson','Liskov','Tesla','Lamarr','Turing','Noether','Ritchie','Allen'])[1 + (i / 12) % 12] AS last,
+           (ARRAY['Acme','Globex','Initech','Umbrella','Hooli','Stark','Wayne','Wonka','Cyberdyne','Soylent'])[1 + i % 10]
+             || ' ' || (ARRAY['Corp','GmbH','Labs','SA','Inc'])[1 + i % 5] AS company,
+           (ARRAY['acme','globex','initech','umbrella','hooli','stark','wayne','wonka','cyberdyne','soylent'])[1 + i % 10]
+             || (i % 37) || '.example' AS domain,
+           (ARRAY['software','saas','manufacturing','retail','education','government','healthcare','manufacturing equipment'])[1 + i % 8] AS industry,
+           (ARRAY[8, 25, 60, 180, 420, 900, 1500, 12000])[1 + (i / 8) % 8] AS size,
+           (ARRAY['US','CA','DE','FR','NL','ES','IT','BR','JP','IN'])[1 + (i / 3) % 10] AS country,
+           (ARRAY['1','1','49','33','31','34','39','55','81','91'])[1 + (i / 3) % 10] AS cc,
+           (ARRAY['Austin','Toronto','Berlin','Lyon','Utrecht','Madrid','Turin','Recife','Osaka','Pune'])[1 + (i / 3) % 10] AS city,
+           jsonb_strip_nulls(jsonb_build_object(
+               'budget', CASE WHEN i % 3 = 0 THEN 5000 * (i % 9) END,
+               'referral', CASE WHEN i % 11 = 0 THEN 'partner-event' END,
+               'plan', (ARRAY['free','pro','enterprise', NULL])[1 + i % 4])) AS attrs
+      FROM generate_series(1, 950) i
+  ) AS people;
 
-\echo
-\echo '--- 1. dedupe hashes: the same people written differently hash the same'
-SELECT l.email, l.phone, l.company_name, left(l.dedupe_hash, 16) || '…' AS dedupe_hash,
-       w.name AS owner
-  FROM leads l JOIN workspaces w ON w.id = l.workspace_id
- WHERE l.email ILIKE ANY (ARRAY['%ada@%', '%grace@%']) ORDER BY lower(l.email), l.created_at;
+-- ... and 50 of them again from the other inbound workspace, written differently
+INSERT INTO leads (email, phone, company_name, company_industry, company_size, country, attributes,
+                   source_workspace_id, created_at)
+SELECT '  ' || upper(email) || ' ', replace(replace(phone, '+', '00'), ' ', '-'), upper(company_name) || '  ',
+       company_industry, company_size, country, attributes,
+       CASE WHEN source_workspace_id = '00000000-0000-0000-0000-0000000000a1'::uuid
+            THEN '00000000-0000-0000-0000-0000000000a2'::uuid
+            ELSE '00000000-0000-0000-0000-0000000000a1'::uuid END,
+       now()
+  FROM leads ORDER BY created_at LIMIT 50;
 
-\echo
-\echo '--- 2. routing each pending lead with the primitives (software and manufacturing'
-\echo '       go to partners; other industries have no buyer and are queued for retry)'
-DO $$
-DECLARE
-    lead record;
-    owner uuid;
-    dup record;
-    destination uuid;
-BEGIN
-    FOR lead IN SELECT * FROM lead_router.leads WHERE routing_status = 'pending' ORDER BY created_at, email LOOP
-        owner := gen_random_uuid();
-        IF NOT lead_router.acquire_routing_lock(lead.id, owner) THEN
-            CONTINUE;
-        END IF;
-        SELECT * INTO dup FROM lead_router.check_cross_partner_duplicate(lead.dedupe_hash, lead.source_workspace_id) LIMIT 1;
-        IF FOUND THEN
-            -- a duplicate stays home: fail it for good with the reason, never sell it twice
-            PERFORM lead_router.fail_routing(lead.id, 'duplicate of lead ' || dup.id, owner, 1);
-            CONTINUE;
-        END IF;
-        destination := CASE lead.company_industry
-                         WHEN 'software' THEN '00000000-0000-0000-0000-0000000000b1'::uuid
-                         WHEN 'manufacturing' THEN '00000000-0000-0000-0000-0000000000b2'::uuid
-                       END;
-        IF destination IS NULL THEN
-            PERFORM lead_router.fail_routing(lead.id, 'no matching rule', owner);
-        ELSE
-            PERFORM lead_router.complete_routing(lead.id, destination, NULL, owner);
-        END IF;
-    END LOOP;
-END $$;
-
-\echo
-\echo '--- 3. outcome per workspace'
-SELECT w.name AS workspace, l.routing_status, count(*) AS leads
-  FROM leads l JOIN workspaces w ON w.id = l.workspace_id
- WHERE l.source_workspace_id = '00000000-0000-0000-0000-0000000000a1'
- GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) AS leads_waiting FROM leads WHERE routing_status = 'pending';
 
 \echo
-\echo '--- 4. duplicates caught (never delivered to a second partner)'
-SELECT email, routing_status, routing_error FROM leads
- WHERE routing_error LIKE 'duplicate of%' ORDER BY email;
+\echo '--- routing in batches of 250 with route_pending_leads (each batch one transaction)'
+SELECT count(*) AS batch_1 FROM route_pending_leads(250);
+SELECT count(*) AS batch_2 FROM route_pending_leads(250);
+SELECT count(*) AS batch_3 FROM route_pending_leads(250);
+SELECT count(*) AS batch_4 FROM route_pending_leads(250);
+SELECT count(*) AS batch_5_nothing_left FROM route_pending_leads(250);
 
 \echo
-\echo '--- 5. retry queue (backoff 1 min, 5 min, 15 min, 1 h with ±10 % jitter)'
-SELECT l.email, q.attempt_number, q.max_attempts,
-       date_trunc('second', q.next_retry_at - now()) AS retry_in, q.last_error
-  FROM routing_queue q JOIN leads l ON l.id = q.lead_id
- WHERE q.processed_at IS NULL ORDER BY l.email;
+\echo '--- where the leads went, and by which rule'
+SELECT w.name AS destination, r.name AS rule, count(*) AS leads
+  FROM routing_logs g
+  JOIN workspaces w ON w.id = g.destination_workspace_id
+  JOIN routing_rules r ON r.id = g.matched_rule_id
+ WHERE g.routing_result = 'success'
+ GROUP BY 1, 2 ORDER BY 1, 3 DESC;
 
 \echo
-\echo '--- 6. audit trail of one lead'
-SELECT g.routing_result, g.attempt, w.name AS destination, g.error_message
-  FROM routing_logs g LEFT JOIN workspaces w ON w.id = g.destination_workspace_id
- WHERE g.lead_id = (SELECT id FROM leads WHERE email = 'linus@kernel.fi')
- ORDER BY g.id;
+\echo '--- duplicates caught: routed as duplicates, kept home, never sold twice'
+SELECT count(*) AS duplicates FROM leads WHERE duplicate_of IS NOT NULL;
+SELECT d.email AS duplicate_as_written, s.name AS arrived_in, o.email AS original, w.name AS owned_by
+  FROM leads d
+  JOIN leads o ON o.id = d.duplicate_of
+  JOIN workspaces s ON s.id = d.source_workspace_id
+  JOIN workspaces w ON w.id = o.workspace_id
+ ORDER BY d.created_at, d.email LIMIT 5;
 
 \echo
-\echo '--- 7. maintenance: a crashed router''s stale lock is released; old leads expire'
-SELECT acquire_routing_lock(id, gen_random_uuid()) AS locked_then_crashed
-  FROM leads WHERE email = 'hedy@spread.at';
-UPDATE leads SET routing_locked_at = now() - interval '10 minutes' WHERE email = 'hedy@spread.at';
-SELECT release_stale_routing_locks() AS stale_locks_released;
-UPDATE leads SET lead_expires_at = now() - interval '1 day' WHERE email = 'emmy@algebra.de';
-SELECT mark_expired_leads() AS leads_expired;
+\echo '--- no matching rule: queued for retry with backoff (1 min, 5 min, 15 min, 1 h)'
+SELECT s.name AS source, count(*) AS queued, min(q.attempt_number) AS next_attempt,
+       date_trunc('second', min(q.next_retry_at) - now()) AS first_retry_in
+  FROM routing_queue q JOIN workspaces s ON s.id = q.workspace_id
+ WHERE q.processed_at IS NULL GROUP BY 1 ORDER BY 1;
 
 \echo
-\echo '--- 8. health'
+\echo '--- why one queued lead matched nothing (explain_route, a dry run)'
+SELECT email, company_industry, company_size, country, attributes
+  FROM leads WHERE routing_status = 'pending' ORDER BY created_at LIMIT 1 \gset demo_
+\echo lead: :demo_email, :demo_company_industry, size :demo_company_size, :demo_country, attributes :demo_attributes
+SELECT e.rule_name, e.priority, e.matched, e.failed_condition, e.expected, e.lead_value
+  FROM explain_route((SELECT id FROM leads WHERE routing_status = 'pending' ORDER BY created_at LIMIT 1)) e;
+
+\echo
+\echo '--- health'
 SELECT routing_status, count(*) AS leads FROM leads GROUP BY 1 ORDER BY 1;
 SELECT count(*) FILTER (WHERE processed_at IS NULL) AS queue_depth,
        count(*) FILTER (WHERE processed_at IS NULL AND next_retry_at <= now()) AS due_now,
-       (SELECT count(*) FROM leads WHERE routing_status = 'routing'
-          AND routing_locked_at < now() - interval '5 minutes') AS stale_locks,
-       (SELECT count(*) FROM routing_logs WHERE routing_result = 'success') AS routed,
-       (SELECT count(*) FROM routing_logs WHERE routing_result IN ('retry', 'failed')) AS failed_attempts
+       (SELECT count(*) FROM leads WHERE routing_status = 'routing') AS locked_now,
+       (SELECT count(*) FROM routing_logs WHERE routing_result IN ('success', 'duplicate')) AS routed,
+       (SELECT count(*) FROM routing_logs WHERE routing_result IN ('no_match', 'retry', 'failed')) AS not_routed
   FROM routing_queue;

@@ -19,12 +19,10 @@ print_totals() {
 
 # Catch2 v2 console summary: "All tests passed (A assertions in N test cases)" or
 # "test cases: N | P passed | F failed".  Test cases are counted, not assertions.
-run_catch2_suite() {  # suite log command...
-    local suite=$1 log=$2 rc p f line
-    shift 2
-    "$@" >"$log" 2>&1
-    rc=$?
-    line=$(grep -E '^(All tests passed|test cases:)' "$log" | tail -n 1)
+# catch2_counts <log> <exit code>: prints "passed failed"; no summary counts as one failure.
+catch2_counts() {
+    local line p f
+    line=$(grep -E '^(All tests passed|test cases:)' "$1" | tail -n 1)
     if [[ $line =~ in\ ([0-9]+)\ test\ case ]]; then
         p=${BASH_REMATCH[1]} f=0
     elif [[ $line =~ test\ cases:\ +([0-9]+)\ \|\ +([0-9]+)\ passed\ \|\ +([0-9]+)\ failed ]]; then
@@ -34,7 +32,16 @@ run_catch2_suite() {  # suite log command...
     else
         p=0 f=1
     fi
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    [ "$2" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    echo "$p $f"
+}
+
+run_catch2_suite() {  # suite log command...
+    local suite=$1 log=$2 rc p f
+    shift 2
+    "$@" >"$log" 2>&1
+    rc=$?
+    read -r p f < <(catch2_counts "$log" "$rc")
     [ "$f" -ne 0 ] && tail -n 60 "$log"
     count_result "$suite" "$p" "$f"
 }

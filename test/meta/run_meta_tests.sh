@@ -99,8 +99,23 @@ check "provides.lead_router.version ($provides_version) equals the distribution 
     test -n "$provides_version" -a "$provides_version" = "$meta_version"
 check "provides.lead_router.file ($provides_file) exists" \
     test -n "$provides_file" -a -f "$root/$provides_file"
-check "provides.lead_router.file is the install script of default_version (extension/lead_router--$control_version.sql)" \
-    test "$provides_file" = "extension/lead_router--$control_version.sql"
+# The install script is the base version's; later versions are reached through the chain of
+# upgrade scripts (as pg_cron ships them), so CREATE EXTENSION installs default_version.
+base_version=${provides_file#extension/lead_router--}
+base_version=${base_version%.sql}
+upgrade_chain_complete() {
+    local from=$1 to=$2 next
+    while [ "$from" != "$to" ]; do
+        next=$(ls "$root"/extension/lead_router--"$from"--*.sql 2>/dev/null | head -n 1)
+        [ -n "$next" ] || return 1
+        next=${next##*--}
+        from=${next%.sql}
+    done
+}
+check "provides.lead_router.file is an install script (extension/lead_router--X.Y.Z.sql)" \
+    test -f "$root/$provides_file" -a "extension/lead_router--$base_version.sql" = "$provides_file"
+check "upgrade scripts lead from $base_version to default_version $control_version" \
+    upgrade_chain_complete "$base_version" "$control_version"
 check "META.json declares meta-spec version 1.0.0" \
     test "$(json_get "$meta" meta-spec version)" = "1.0.0"
 

@@ -1,0 +1,177 @@
+// SQL entry points of routing: route_lead, route_pending_leads, explain_route.
+#include "pg/boundary.h"
+
+#include <cstring>
+
+#include "pg/datum_convert.h"
+#include "pg/lead_fields.h"
+#include "pg/lead_transitions.h"
+#include "pg/route_flow.h"
+#include "pg/rule_cache.h"
+#include "pg/spi_statement.h"
+
+namespace pg = lead_router::pg;
+namespace flow = lead_router::pg::route_flow;
+
+namespace {
+
+constexpr int32 kMaxAttemptsLimit = 100;
+constexpr int32 kMaxBatchSize = 10000;
+constexpr int32 kDefaultMaxAttempts = 3;
+
+void check_range(const char* name, int32 value, int32 low, int32 high) {
+    if (value < low || value > high) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be between %d and %d, not %d", name, low, high, value)));
+    }
+}
+
+Datum uuid_datum(const pg_uuid_t& value) {
+    pg_uuid_t* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    *copy = value;
+    return UUIDPGetDatum(copy);
+}
+
+// The columns of lead_router.route_result, in order, after an optional leading lead_id.
+constexpr int kResultColumns = 8;
+
+void outcome_datums(const flow::Outcome& o, Datum* values, bool* nulls) {
+    values[0] = BoolGetDatum(o.success);
+    values[1] = CStringGetTextDatum(flow::status_name(o.status));
+    nulls[2] = !o.has_destination;
+    values[2] = o.has_destination ? uuid_datum(o.destination) : (Datum)0;
+    nulls[3] = !o.has_rule;
+    values[3] = o.has_rule ? uuid_datum(o.rule) : (Datum)0;
+    values[4] = BoolGetDatum(o.is_duplicate);
+    nulls[5] = !o.has_duplicate_lead;
+    values[5] = o.has_duplicate_lead ? uuid_datum(o.duplicate_lead) : (Datum)0;
+    nulls[6] = o.error == nullptr;
+    values[6] = o.error ? CStringGetTextDatum(o.error) : (Datum)0;
+    values[7] = Int32GetDatum(o.attempt);
+}
+
+}  // namespace
+
+// route_lead(lead_id uuid, source_workspace_id uuid default null, max_attempts int default 3)
+//   returns lead_router.route_result
+LEAD_ROUTER_FUNCTION(lr_route_lead) {
+    pg::require_not_null(fcinfo, 0, "lead_id");
+    pg::require_not_null(fcinfo, 2, "max_attempts");
+    const int32 max_attempts = PG_GETARG_INT32(2);
+    check_range("max_attempts", max_attempts, 1, kMaxAttemptsLimit);
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("route_lead must be called in a context that accepts a row")));
+    }
+    const pg_uuid_t* source = PG_ARGISNULL(1) ? nullptr : PG_GETARG_UUID_P(1);
+
+    pg::connect();
+    const flow::Outcome outcome = flow::route_by_id(PG_GETARG_DATUM(0), source, max_attempts);
+    pg::finish();
+
+    Datum values[kResultColumns];
+    bool nulls[kResultColumns] = {};
+    outcome_datums(outcome, values, nulls);
+    return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+}
+
+// route_pending_leads(batch_size int default 100)
+//   returns table (lead_id uuid, <route_result columns>)
+LEAD_ROUTER_FUNCTION(lr_route_pending_leads) {
+    pg::require_not_null(fcinfo, 0, "batch_size");
+    const int32 batch_size = PG_GETARG_INT32(0);
+    check_range("batch_size", batch_size, 1, kMaxBatchSize);
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+
+    pg::connect();
+    SPITupleTable* leads = flow::lock_due_pending(batch_size);
+    const uint64 count = SPI_processed;
+    for (uint64 i = 0; i < count; ++i) {
+        const flow::Outcome outcome = flow::route_row(leads->vals[i], leads->tupdesc, kDefaultMaxAttempts);
+        Datum values[1 + kResultColumns];
+        bool nulls[1 + kResultColumns] = {};
+        values[0] = SPI_getbinval(leads->vals[i], leads->tupdesc, pg::lead_fields::kId, &nulls[0]);
+        outcome_datums(outcome, values + 1, nulls + 1);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+    pg::finish();
+    return (Datum)0;
+}
+
+namespace {
+
+pg::Statement read_lead_stmt = {
+    "SELECT " LEAD_ROUTER_LEAD_COLUMNS " FROM lead_router.leads l WHERE l.id = $1",
+    2,
+    {UUIDOID, TIMESTAMPTZOID}};
+
+// One explain_route row, copied out of the C++ explanation into palloc'd text.
+struct ExplainRow {
+    bool matched;
+    char* failed_condition;
+    char* expected;
+    char* lead_value;
+};
+
+ExplainRow explain_rule(const lead_router::core::RuleSet& rules, std::size_t index,
+                        const lead_router::core::Value* values) {
+    ExplainRow row{};
+    const lead_router::core::Explanation e = rules.explain(index, values);
+    pg::call([&] {
+        row.matched = e.matched;
+        if (!e.matched) {
+            row.failed_condition = pstrdup(e.failed_path.c_str());
+            row.expected = pstrdup(e.expected.c_str());
+            row.lead_value = pstrdup(e.actual.c_str());
+        }
+    });
+    return row;
+}
+
+}  // namespace
+
+// explain_route(lead_id uuid) returns table (rule_id, rule_name, priority,
+//   destination_workspace_id, matched, failed_condition, expected, lead_value)
+LEAD_ROUTER_FUNCTION(lr_explain_route) {
+    pg::require_not_null(fcinfo, 0, "lead_id");
+    const Datum lead_id = PG_GETARG_DATUM(0);
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+
+    pg::connect();
+    const Datum args[] = {lead_id, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
+    if (pg::execute(read_lead_stmt, args, nullptr, true) != 1) {
+        pg::transitions::raise_unknown_lead(lead_id);
+    }
+    SPITupleTable* lead = SPI_tuptable;
+    bool isnull;
+    const Datum source = SPI_getbinval(lead->vals[0], lead->tupdesc, pg::lead_fields::kSource, &isnull);
+    const lead_router::core::RuleSet& rules = pg::rule_cache::rules_for(source);
+    auto* values = static_cast<lead_router::core::Value*>(
+        palloc0(sizeof(lead_router::core::Value) * (rules.fields().size() + 1)));
+    pg::lead_fields::fill_values(rules, lead->vals[0], lead->tupdesc, values);
+
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        const lead_router::core::RuleSpec& rule = rules.rule(i);
+        const ExplainRow row = explain_rule(rules, i, values);
+        pg_uuid_t id, destination;
+        std::memcpy(id.data, rule.id.data(), UUID_LEN);
+        std::memcpy(destination.data, rule.destination.data(), UUID_LEN);
+        Datum out[8];
+        bool out_nulls[8] = {};
+        out[0] = uuid_datum(id);
+        out[1] = CStringGetTextDatum(rule.name.c_str());
+        out[2] = Int32GetDatum(rule.priority);
+        out[3] = uuid_datum(destination);
+        out[4] = BoolGetDatum(row.matched);
+        out_nulls[5] = out_nulls[6] = out_nulls[7] = row.matched;
+        out[5] = row.matched ? (Datum)0 : CStringGetTextDatum(row.failed_condition);
+        out[6] = row.matched ? (Datum)0 : CStringGetTextDatum(row.expected);
+        out[7] = row.matched ? (Datum)0 : CStringGetTextDatum(row.lead_value);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, out_nulls);
+    }
+    pg::finish();
+    return (Datum)0;
+}

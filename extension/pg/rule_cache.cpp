@@ -1,0 +1,149 @@
+// The rule cache.  Entries are built from one SPI query and compiled by core::RuleSet.
+// Freshness: a statement trigger on routing_rules and workspaces registers a relcache
+// invalidation, which PostgreSQL delivers to every backend at its next transaction start
+// (route_lead also polls with AcceptInvalidationMessages); the callback only bumps a
+// generation counter, and stale entries are dropped on the next lookup.
+#include "pg/rule_cache.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "pg/spi_statement.h"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "storage/proc.h"
+#include "utils/inval.h"
+}
+
+namespace lead_router::pg::rule_cache {
+namespace {
+
+struct UuidHash {
+    std::size_t operator()(const core::Uuid& u) const noexcept {
+        std::size_t h;
+        std::memcpy(&h, u.data(), sizeof h);  // uuids are random enough already
+        return h;
+    }
+};
+
+struct Entry {
+    core::RuleSet rules;
+    uint64 generation;
+    // Built under a transaction-wide snapshot (REPEATABLE READ / SERIALIZABLE): it may not
+    // show rules committed later, so it is only good for that transaction.
+    bool transaction_local;
+    LocalTransactionId built_in;
+};
+
+using Cache = std::unordered_map<core::Uuid, Entry, UuidHash>;
+
+Cache* cache = nullptr;  // allocated on first use: no static constructors at library load
+uint64 generation = 1;
+Oid rules_relid = InvalidOid;
+Oid workspaces_relid = InvalidOid;
+
+void on_relcache_invalidation(Datum, Oid relid) {
+    if (relid == InvalidOid || relid == rules_relid || relid == workspaces_relid) ++generation;
+}
+
+// Rules of one workspace with what the compiler needs; conditions as jsonb's JSON text.
+Statement load_rules_stmt = {
+    R"sql(
+SELECT r.id, r.name, r.priority, r.created_at, r.destination_workspace_id,
+       d.is_active AND d.workspace_type = 'partner' AND d.id <> r.workspace_id,
+       r.conditions::text
+  FROM lead_router.routing_rules r
+  JOIN lead_router.workspaces d ON d.id = r.destination_workspace_id
+ WHERE r.workspace_id = $1 AND r.is_active)sql",
+    1,
+    {UUIDOID}};
+
+// One loaded rule, copied out of SPI memory into plain C data before any C++ object exists.
+struct RawRule {
+    core::Uuid id;
+    const char* name;
+    int32 priority;
+    int64 created_at;
+    core::Uuid destination;
+    bool usable;
+    const char* conditions;
+};
+
+void copy_uuid(core::Uuid& out, Datum value) {
+    std::memcpy(out.data(), DatumGetUUIDP(value)->data, UUID_LEN);
+}
+
+// PostgreSQL phase: run the query, copy each row.  Only trivially destructible locals.
+RawRule* load_raw_rules(Datum source, uint64* count) {
+    const Datum values[] = {source};
+    const uint64 rows = execute(load_rules_stmt, values, nullptr, true);
+    RawRule* raw = static_cast<RawRule*>(palloc0(sizeof(RawRule) * (rows + 1)));
+    for (uint64 i = 0; i < rows; ++i) {
+        bool isnull;
+        copy_uuid(raw[i].id, column(i, 1, &isnull));
+        raw[i].name = TextDatumGetCString(column(i, 2, &isnull));
+        raw[i].priority = DatumGetInt32(column(i, 3, &isnull));
+        raw[i].created_at = DatumGetTimestampTz(column(i, 4, &isnull));
+        copy_uuid(raw[i].destination, column(i, 5, &isnull));
+        raw[i].usable = column_bool(i, 6);
+        raw[i].conditions = TextDatumGetCString(column(i, 7, &isnull));
+    }
+    *count = rows;
+    return raw;
+}
+
+// C++ phase: compile.  Calls no PostgreSQL function.
+core::RuleSet compile(const RawRule* raw, uint64 count) {
+    std::vector<std::pair<core::RuleSpec, core::Json>> specs;
+    specs.reserve(count);
+    for (uint64 i = 0; i < count; ++i) {
+        core::RuleSpec spec;
+        spec.id = raw[i].id;
+        spec.name = raw[i].name;
+        spec.priority = raw[i].priority;
+        spec.created_at_us = raw[i].created_at;
+        spec.destination = raw[i].destination;
+        spec.destination_usable = raw[i].usable;
+        specs.emplace_back(std::move(spec), core::parse_json(raw[i].conditions));
+    }
+    return core::RuleSet(std::move(specs));
+}
+
+void remember_relation_oids() {
+    const Oid schema = get_namespace_oid("lead_router", false);
+    rules_relid = get_relname_relid("routing_rules", schema);
+    workspaces_relid = get_relname_relid("workspaces", schema);
+}
+
+}  // namespace
+
+void register_invalidation() {
+    CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
+}
+
+const core::RuleSet& rules_for(Datum source_workspace_id) {
+    if (cache == nullptr) cache = new Cache();
+
+    core::Uuid key;
+    copy_uuid(key, source_workspace_id);
+    const auto found = cache->find(key);
+    if (found != cache->end()) {
+        const Entry& entry = found->second;
+        const bool fresh = entry.generation == generation &&
+                           (!entry.transaction_local || entry.built_in == MyProc->lxid);
+        if (fresh) return entry.rules;
+        cache->erase(found);
+    }
+    if (cache->size() > 1000) cache->clear();  // bound memory when a backend sees many workspaces
+
+    // Looked up again on every rebuild: DROP and CREATE EXTENSION give the tables new oids.
+    remember_relation_oids();
+    uint64 count;
+    const uint64 built_generation = generation;  // an invalidation during the load wins
+    const RawRule* raw = load_raw_rules(source_workspace_id, &count);
+    Entry entry{compile(raw, count), built_generation, IsolationUsesXactSnapshot(), MyProc->lxid};
+    return cache->insert_or_assign(key, std::move(entry)).first->second.rules;
+}
+
+}  // namespace lead_router::pg::rule_cache
