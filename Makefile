@@ -3,6 +3,8 @@
 #   make                 build lead_router.so
 #   make install         install library, control file and SQL scripts
 #   make unit-test       Catch2 tests of the pure C++ core (no server)
+#   make unit-test-sanitized  the same Catch2 tests under ASan + UBSan (g++)
+#   make fuzz            build the libFuzzer targets (clang); test/fuzz/run_fuzzers.sh runs them
 #   make integration-test  build the libpq integration tests (run_integration_tests.sh runs them)
 #   make installcheck    pg_regress + isolation tests on a throw-away server
 #   make test            every suite, as CI runs them (test/run_all.sh)
@@ -19,7 +21,7 @@ OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 DATA = $(wildcard extension/$(EXTENSION)--*.sql)
 
-PG_CPPFLAGS = -I$(CURDIR)/extension
+PG_CPPFLAGS = -I$(CURDIR)/extension -I$(CURDIR)
 PG_CXXFLAGS = -std=c++17 -Wextra -Wno-missing-field-initializers -fvisibility-inlines-hidden
 SHLIB_LINK  = -lstdc++ -lcrypto
 
@@ -63,6 +65,48 @@ test/unit/run_unit_tests: $(UNIT_OBJS) $(CORE_SRCS) $(wildcard extension/core/*.
 unit-test: test/unit/run_unit_tests
 	test/unit/run_unit_tests
 
+# ---- The same Catch2 suite under AddressSanitizer and UndefinedBehaviorSanitizer ----
+# Own objects (test/unit/sanitized/) and binary, so the plain build is untouched.
+# rule_matching_test.cpp replaces operator new/delete with malloc/free to count allocations;
+# ASan intercepts malloc/free underneath, so it still checks every block.
+SAN_CXX ?= g++
+SAN_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -I$(CURDIR)/extension -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_OPTIONS = ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SAN_UNIT_OBJS = $(patsubst test/unit/%.cpp,test/unit/sanitized/%.o,$(UNIT_SRCS)) \
+                $(patsubst extension/core/%.cpp,test/unit/sanitized/core_%.o,$(CORE_SRCS))
+
+test/unit/sanitized/%.o: test/unit/%.cpp $(wildcard extension/core/*.h) $(wildcard test/unit/*.h)
+	@mkdir -p $(@D)
+	$(SAN_CXX) $(SAN_CXXFLAGS) -c -o $@ $<
+
+test/unit/sanitized/core_%.o: extension/core/%.cpp $(wildcard extension/core/*.h)
+	@mkdir -p $(@D)
+	$(SAN_CXX) $(SAN_CXXFLAGS) -c -o $@ $<
+
+test/unit/run_unit_tests_sanitized: $(SAN_UNIT_OBJS)
+	$(SAN_CXX) $(SAN_CXXFLAGS) -o $@ $(SAN_UNIT_OBJS) -lCatch2WithMain -lcrypto
+
+.PHONY: unit-test-sanitized
+unit-test-sanitized: test/unit/run_unit_tests_sanitized
+	$(SAN_OPTIONS) test/unit/run_unit_tests_sanitized
+EXTRA_CLEAN += test/unit/run_unit_tests_sanitized test/unit/sanitized
+
+# ---- libFuzzer targets of the pure core: test/fuzz/fuzz_<name>.cpp -> test/fuzz/fuzz_<name> ----
+# Clang only (-fsanitize=fuzzer); test/fuzz/run_fuzzers.sh builds and runs them.
+FUZZ_CXX ?= clang++
+FUZZ_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -I$(CURDIR)/extension \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS = $(patsubst %.cpp,%,$(wildcard test/fuzz/fuzz_*.cpp))
+
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard extension/core/*.h)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -o $@ $< $(CORE_SRCS) -lcrypto
+
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
+EXTRA_CLEAN += $(FUZZ_TARGETS)
+
 # ---- libpq integration tests: the client side, against a running server ----
 # `make integration-test` only builds the binary; test/integration/run_integration_tests.sh
 # builds it, starts a throw-away server and runs it there.
@@ -86,8 +130,14 @@ demo:
 bench:
 	bash bench/run_bench.sh $(BENCH_ARGS)
 
-# The two server suites separately, so that test/run_all.sh can count each.
-.PHONY: regresscheck isolationcheck
+# The server suites separately, so that test/run_all.sh can count each.  The TAP tests
+# (PostgreSQL::Test::Cluster) live in test/t/.
+.PHONY: regresscheck isolationcheck tapcheck
+PROVE_TESTS = test/t/*.pl
+PROVE_FLAGS = --verbose
+tapcheck:
+	$(prove_installcheck)
+
 regresscheck:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 

@@ -28,14 +28,15 @@ SELECT * FROM lead_state WHERE lead = '01';
 -- attempt 2: the same open queue row moves about 5 minutes out
 SELECT acquire_routing_lock('10000000-0000-0000-0000-000000000001', :'owner1');
 SELECT fail_routing('10000000-0000-0000-0000-000000000001', 'partner API timeout again', :'owner1') AS attempt_2;
-SELECT lead, attempt_number, last_error, delay_s BETWEEN 270 AND 330 AS about_5_min FROM queue_state;
+SELECT lead, attempt_number, last_error, delay_s BETWEEN 270 AND 330 AS about_5_min FROM queue_state WHERE NOT processed;
 
 -- attempt 3, now of 4: about 15 minutes out
 SELECT acquire_routing_lock('10000000-0000-0000-0000-000000000001', :'owner1');
 SELECT fail_routing('10000000-0000-0000-0000-000000000001', 'still down', :'owner1', 4) AS attempt_3;
-SELECT lead, attempt_number, max_attempts, delay_s BETWEEN 810 AND 990 AS about_15_min FROM queue_state;
+SELECT lead, attempt_number, max_attempts, delay_s BETWEEN 810 AND 990 AS about_15_min FROM queue_state WHERE NOT processed;
 
--- attempt 4 of 4: failed for good, the open queue row closed
+-- attempt 4 of 4: failed for good, the open queue row closed; each retry kept its own
+-- (processed) queue row
 SELECT acquire_routing_lock('10000000-0000-0000-0000-000000000001', :'owner1');
 SELECT fail_routing('10000000-0000-0000-0000-000000000001', 'gave up', :'owner1', 4) AS attempt_4;
 SELECT lead, attempt_number, last_error, processed FROM queue_state;

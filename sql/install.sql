@@ -20,10 +20,9 @@ SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
  WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'lead_router'::regnamespace)
  ORDER BY indexrelid::regclass::text;
 
--- function signatures, volatility, strictness, pinned search_path
-SELECT p.proname, pg_get_function_arguments(p.oid) AS arguments,
-       pg_get_function_result(p.oid) AS result, p.provolatile, p.proparallel,
-       p.proisstrict, p.proconfig
+-- volatility, parallel safety, strictness, pinned search_path of every function
+SELECT p.oid::regprocedure AS function, p.prokind, p.provolatile, p.proparallel, p.proisstrict,
+       p.proconfig
   FROM pg_proc p
  WHERE p.pronamespace = 'lead_router'::regnamespace AND p.prorettype <> 'trigger'::regtype
  ORDER BY p.proname;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every lead_router test suite, as CI runs them (.ci/run calls this script; so does
 # `make test`): Catch2 unit tests of the C++ core, the META.json checks, pg_regress and
-# isolation tests on throw-away servers, and the libpq integration tests.  Installs missing
+# isolation tests and TAP tests on throw-away servers, and the libpq integration tests.  Installs missing
 # Debian packages first (as root).
 # Ends with one plain line "N passed, N failed" and exits non-zero when anything failed.
 set -uo pipefail
@@ -44,6 +44,9 @@ run_pg_regress_suite regress "$log_dir/regress.log" "$work/regression.diffs" \
 echo "== isolation (isolationtester)"
 run_pg_regress_suite isolation "$log_dir/isolation.log" "$work/test/isolation/output/regression.diffs" \
     as_postgres make -C "$work" -s isolationcheck
+
+echo "== tap (PostgreSQL::Test::Cluster: worker, crash recovery, pg_cron)"
+run_tap_suite tap "$log_dir/tap.log" as_postgres make -C "$work" -s tapcheck
 
 # A client over libpq against its own throw-away server (the script starts and stops it).
 echo "== integration (libpq)"

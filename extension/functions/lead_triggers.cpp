@@ -2,6 +2,7 @@
 // status transitions), updated_at maintenance, and the append-only guard on routing_logs.
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
+#include "pg/history_pruning.h"
 #include "pg/identity_hash.h"
 #include "pg/settings.h"
 
@@ -195,6 +196,11 @@ LEAD_ROUTER_FUNCTION(lr_routing_logs_append_only) {
     if (!CALLED_AS_TRIGGER(fcinfo)) {
         ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                         errmsg("routing_logs_append_only() must be called as a trigger")));
+    }
+    TriggerData* trig = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (TRIGGER_FIRED_BY_DELETE(trig->tg_event) && TRIGGER_FIRED_FOR_ROW(trig->tg_event) &&
+        pg::history_pruning::pruning_now()) {
+        return PointerGetDatum(trig->tg_trigtuple);  // the retention job's bounded delete
     }
     ereport(ERROR,
             (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -3,6 +3,7 @@
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
 #include "pg/lead_transitions.h"
+#include "pg/routing_stats.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
 
@@ -33,6 +34,7 @@ LEAD_ROUTER_FUNCTION(lr_acquire_routing_lock) {
         transitions::raise_unknown_lead(lead_id);
     }
     pg::finish();
+    lead_router::pg::routing_stats::record_lock_attempt(acquired);
     PG_RETURN_BOOL(acquired);
 }
 

@@ -133,13 +133,16 @@ WITH lead AS (
                                             ELSE l.routing_last_attempted_at END
      WHERE l.id = $1
  RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), closed AS (
+    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
+      FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL
+ RETURNING q.id
 ), queued AS (
-    INSERT INTO lead_router.routing_queue AS q
+    -- reads `closed`, so the open row is closed before its successor is inserted
+    INSERT INTO lead_router.routing_queue
            (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)
-    SELECT id, source_workspace_id, routing_attempts + 1, $4, $3, $2 FROM lead
-        ON CONFLICT (lead_id) WHERE processed_at IS NULL DO UPDATE
-       SET attempt_number = excluded.attempt_number, max_attempts = excluded.max_attempts,
-           next_retry_at = excluded.next_retry_at, last_error = excluded.last_error
+    SELECT id, source_workspace_id, routing_attempts + 1, $4, $3, $2
+      FROM lead, (SELECT count(*) FROM closed) AS previous
 ), audit AS (
     INSERT INTO lead_router.routing_logs
            (lead_id, source_workspace_id, routing_result, error_message, attempt)

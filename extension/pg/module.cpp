@@ -1,8 +1,10 @@
 // Library entry: the magic block and _PG_init.
 #include "pg/postgres_headers.h"
 
+#include "pg/routing_stats.h"
 #include "pg/rule_cache.h"
 #include "pg/settings.h"
+#include "worker/retry_worker.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -13,4 +15,10 @@ void _PG_init(void);
 extern "C" void _PG_init(void) {
     lead_router::settings::define_all();
     lead_router::pg::rule_cache::register_invalidation();
+    // Shared memory and the worker exist only when the library is preloaded; without it,
+    // every function still works (statistics are then per session).
+    if (process_shared_preload_libraries_in_progress) {
+        lead_router::pg::routing_stats::request_shared_memory();
+        lead_router::worker::register_worker();
+    }
 }

@@ -216,19 +216,23 @@ Outcome route_row(HeapTuple row, TupleDesc desc, int32 max_attempts) {
     return result;
 }
 
+SPITupleTable* lock_lead(Datum lead_id) {
+    const Datum values[] = {lead_id, TimestampTzGetDatum(stale_cutoff())};
+    return execute(lock_lead_stmt, values, nullptr, false) == 1 ? SPI_tuptable : nullptr;
+}
+
 Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_attempts) {
     // A rule change committed by another session since our last look is used now, even
     // inside a transaction that has already read routing_rules.
     AcceptInvalidationMessages();
-    const Datum values[] = {lead_id, TimestampTzGetDatum(stale_cutoff())};
-    if (execute(lock_lead_stmt, values, nullptr, false) != 1) {
+    SPITupleTable* table = lock_lead(lead_id);
+    if (table == nullptr) {
         if (!transitions::diagnose(lead_id, 0, true).lead_exists) {
             transitions::raise_unknown_lead(lead_id);
         }
         routing_stats::record(Status::locked, 0);
         return outcome(Status::locked, 0, "lead is locked by another transaction");
     }
-    SPITupleTable* table = SPI_tuptable;
     HeapTuple row = table->vals[0];
     if (expected_source != nullptr) {
         bool isnull;

@@ -32,6 +32,10 @@ const char* status_name(Status status);
 // workspace.  Requires SPI_connect.  Unknown lead: P0002.
 Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_attempts);
 
+// Locks one lead row (LEAD_ROUTER_LEAD_COLUMNS) without waiting; nullptr when another
+// session holds it or it does not exist.  Requires SPI_connect.
+SPITupleTable* lock_lead(Datum lead_id);
+
 // Selects up to `batch_size` due pending leads (no future retry scheduled), oldest first,
 // skipping rows other sessions hold, and locks them; returns the SPI tuple table of rows in
 // LEAD_ROUTER_LEAD_COLUMNS form.  Requires SPI_connect.

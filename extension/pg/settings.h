@@ -7,6 +7,15 @@ namespace lead_router::settings {
 extern int lock_timeout_s;
 // lead_router.lead_ttl: how long a new lead may wait to be routed before it expires (seconds).
 extern int lead_ttl_s;
+// lead_router.history_retention: audit rows and processed queue rows older than this are
+// pruned by prune_routing_history() (seconds).
+extern int history_retention_s;
+
+// Background worker (read by worker/retry_worker.cpp).
+extern char* worker_database;     // lead_router.database
+extern bool worker_enabled;       // lead_router.worker_enabled
+extern int worker_naptime_ms;     // lead_router.worker_naptime
+extern int worker_batch_size;     // lead_router.worker_batch_size
 
 // Registers every GUC; called once from _PG_init.
 void define_all();

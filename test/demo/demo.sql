@@ -125,11 +125,11 @@ SELECT e.rule_name, e.priority, e.matched, e.failed_condition, e.expected, e.lea
   FROM explain_route((SELECT id FROM leads WHERE routing_status = 'pending' ORDER BY created_at LIMIT 1)) e;
 
 \echo
-\echo '--- health'
-SELECT routing_status, count(*) AS leads FROM leads GROUP BY 1 ORDER BY 1;
-SELECT count(*) FILTER (WHERE processed_at IS NULL) AS queue_depth,
-       count(*) FILTER (WHERE processed_at IS NULL AND next_retry_at <= now()) AS due_now,
-       (SELECT count(*) FROM leads WHERE routing_status = 'routing') AS locked_now,
-       (SELECT count(*) FROM routing_logs WHERE routing_result IN ('success', 'duplicate')) AS routed,
-       (SELECT count(*) FROM routing_logs WHERE routing_result IN ('no_match', 'retry', 'failed')) AS not_routed
-  FROM routing_queue;
+\echo '--- health: routing_health() (latency from the shared-memory histogram, rates over the last hour)'
+SELECT pending, routed, failed, queue_depth, queue_due, stale_locks,
+       round(success_rate::numeric, 3) AS success_rate,
+       round(lock_acquisition_rate::numeric, 3) AS lock_acquisition_rate,
+       latency_samples, p50_ms, p95_ms, p99_ms, verdict, reasons
+  FROM routing_health() \gx
+\echo '(success_rate counts a lead with no matching rule as an unsuccessful attempt: the'
+\echo ' retry worker will try those again in a minute, and again with backoff after that.)'

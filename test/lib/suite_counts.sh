@@ -78,3 +78,19 @@ run_pg_regress_suite() {  # suite log diffs command...
     fi
     count_result "$suite" "$p" "$f"
 }
+
+# TAP (prove --verbose): one "ok N" / "not ok N" line per check; a script that dies before
+# its plan is complete makes prove's Result FAIL, which counts as one more failure.
+run_tap_suite() {  # suite log command...
+    local suite=$1 log=$2 rc p f
+    shift 2
+    "$@" >"$log" 2>&1
+    rc=$?
+    p=$(grep -cE '^ok [0-9]+' "$log")
+    f=$(grep -cE '^not ok [0-9]+' "$log")
+    if ! grep -q '^Result: PASS' "$log" || [ "$rc" -ne 0 ]; then
+        [ "$f" -eq 0 ] && f=1
+    fi
+    [ "$f" -ne 0 ] && grep -E '^not ok|^Result|Dubious|Failed|Parse errors' "$log" | head -n 40
+    count_result "$suite" "$p" "$f"
+}

@@ -1,0 +1,32 @@
+// The figures of routing_health(): counts from the tables, rates over a window from the audit
+// log and the lock counters, latency percentiles from the histogram, and the verdict.
+#pragma once
+
+#include "pg/postgres_headers.h"
+
+namespace lead_router::pg::routing_health {
+
+struct Figures {
+    int64 pending, routing, routed, failed, expired;
+    int64 queue_depth, queue_due, stale_locks;
+    int64 succeeded, unsucceeded;  // audit rows in the window: success+duplicate / retry+no_match+failed
+    bool has_success_rate;
+    double success_rate;           // 0..1
+    int64 lock_attempts;
+    bool has_lock_rate;
+    double lock_acquisition_rate;  // 0..1
+    int64 latency_samples;
+    bool has_latency;
+    double p50_ms, p95_ms, p99_ms;
+    const char* verdict;            // healthy | degraded | critical
+    int reason_count;
+    char** reasons;                 // palloc'd
+    bool cluster_wide;              // latency and lock counts from shared memory
+    TimestampTz stats_since;
+};
+
+// Computes every figure over the last `window_us` microseconds (1 minute .. 24 hours,
+// checked by the caller).  Requires SPI_connect.
+Figures compute(int64 window_us);
+
+}  // namespace lead_router::pg::routing_health
