@@ -130,6 +130,19 @@ demo:
 bench:
 	bash bench/run_bench.sh $(BENCH_ARGS)
 
+# ---- The benchmark driver (bench/driver): a libpq client; the seed-flow comparator evaluates
+# rules in the client with the core's own JSON reader, so json.cpp and utf8.cpp are linked in.
+BENCH_SRCS = $(wildcard bench/driver/*.cpp) extension/core/json.cpp extension/core/utf8.cpp
+BENCH_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -I$(CURDIR)/extension \
+                 -I$(shell $(PG_CONFIG) --includedir)
+
+bench/driver/lead_router_bench: $(BENCH_SRCS) $(wildcard bench/driver/*.h) $(wildcard extension/core/*.h)
+	$(CXX) $(BENCH_CXXFLAGS) -o $@ $(BENCH_SRCS) -lpq -lpthread
+
+.PHONY: bench-driver
+bench-driver: bench/driver/lead_router_bench
+EXTRA_CLEAN += bench/driver/lead_router_bench
+
 # The server suites separately, so that test/run_all.sh can count each.  The TAP tests
 # (PostgreSQL::Test::Cluster) live in test/t/.
 .PHONY: regresscheck isolationcheck tapcheck

@@ -22,10 +22,19 @@ SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
 
 -- volatility, parallel safety, strictness, pinned search_path of every function
 SELECT p.oid::regprocedure AS function, p.prokind, p.provolatile, p.proparallel, p.proisstrict,
-       p.proconfig
+       p.prosecdef, p.proconfig
   FROM pg_proc p
  WHERE p.pronamespace = 'lead_router'::regnamespace AND p.prorettype <> 'trigger'::regtype
  ORDER BY p.proname;
+
+-- row-level security on every table with workspace data, forced, with its policies
+SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+       (SELECT string_agg(p.polname || ' ' || p.polcmd::text || ' using=' || (p.polqual IS NOT NULL)
+                          || ' check=' || (p.polwithcheck IS NOT NULL), ', ')
+          FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+  FROM pg_class c
+ WHERE c.relnamespace = 'lead_router'::regnamespace AND c.relkind = 'r'
+ ORDER BY c.relname;
 
 -- state-changing functions are not executable by PUBLIC
 SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute

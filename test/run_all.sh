@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every lead_router test suite, as CI runs them (.ci/run calls this script; so does
-# `make test`): Catch2 unit tests of the C++ core, the META.json checks, pg_regress and
+# `make test`): Catch2 unit tests of the C++ core (also under ASan + UBSan), libFuzzer runs
+# on the core, the META.json checks, pg_regress and
 # isolation tests and TAP tests on throw-away servers, and the libpq integration tests.  Installs missing
 # Debian packages first (as root).
 # Ends with one plain line "N passed, N failed" and exits non-zero when anything failed.
@@ -28,6 +29,13 @@ grep -E 'warning:' "$log_dir/build.log" && echo "(build warnings above)"
 
 echo "== unit (Catch2)"
 run_catch2_suite unit "$log_dir/unit.log" make -C "$root" -s unit-test
+
+echo "== sanitize (Catch2 under ASan + UBSan)"
+run_catch2_suite sanitize "$log_dir/sanitize.log" make -C "$root" -s -j"$(nproc)" unit-test-sanitized
+
+# libFuzzer on the pure core: regression inputs replayed, then about 30 s per target.
+echo "== fuzz (libFuzzer)"
+run_counted_suite fuzz "$log_dir/fuzz.log" bash "$root/test/fuzz/run_fuzzers.sh"
 
 echo "== meta (META.json)"
 run_counted_suite meta "$log_dir/meta.log" bash "$root/test/meta/run_meta_tests.sh"

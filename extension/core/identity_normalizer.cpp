@@ -23,17 +23,18 @@ bool is_dropped(char32_t cp) {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200B || cp == 0xFEFF;
 }
 
-// Shared walk over the code points of a text: invalid UTF-8 bytes are passed through as
-// they are, so that distinct inputs stay distinct.
-template <typename OnCodePoint, typename OnInvalidByte>
-void for_each_code_point(std::string_view text, OnCodePoint on_cp, OnInvalidByte on_byte) {
+// Shared walk over the code points of a text.  An invalid UTF-8 byte (possible only in a
+// SQL_ASCII database) becomes the private-use code point U+F700 + byte: distinct inputs stay
+// distinct, and the output is valid UTF-8, so dropping a character between two such bytes
+// can never join them into a new character (normalising twice changes nothing).
+constexpr char32_t kInvalidByteBase = 0xF700;
+
+template <typename OnCodePoint>
+void for_each_code_point(std::string_view text, OnCodePoint on_cp) {
     for (std::size_t pos = 0; pos < text.size();) {
         const utf8::Decoded d = utf8::decode(text, pos);
-        if (d.valid) {
-            on_cp(d.code_point);
-        } else {
-            on_byte(text[pos]);
-        }
+        on_cp(d.valid ? d.code_point
+                      : kInvalidByteBase + static_cast<unsigned char>(text[pos]));
         pos += d.length;
     }
 }
@@ -49,35 +50,24 @@ std::string fold_text(std::string_view raw, bool collapse_inner_space) {
         pending_space = false;
     };
     std::string run;  // inner whitespace kept verbatim when not collapsing
-    for_each_code_point(
-        raw,
-        [&](char32_t cp) {
-            if (is_space(cp)) {
-                if (collapse_inner_space) {
-                    pending_space = true;
-                } else if (!out.empty()) {
-                    utf8::append(run, cp);
-                }
-                return;
-            }
-            if (is_dropped(cp)) return;
+    for_each_code_point(raw, [&](char32_t cp) {
+        if (is_space(cp)) {
             if (collapse_inner_space) {
-                flush_space();
-            } else {
-                out += run;
-                run.clear();
+                pending_space = true;
+            } else if (!out.empty()) {
+                utf8::append(run, cp);
             }
-            utf8::append(out, fold_case(cp));
-        },
-        [&](char byte) {
-            if (collapse_inner_space) {
-                flush_space();
-            } else {
-                out += run;
-                run.clear();
-            }
-            out.push_back(byte);
-        });
+            return;
+        }
+        if (is_dropped(cp)) return;
+        if (collapse_inner_space) {
+            flush_space();
+        } else {
+            out += run;
+            run.clear();
+        }
+        utf8::append(out, fold_case(cp));
+    });
     return out;
 }
 
@@ -129,11 +119,10 @@ std::string normalize_company(std::string_view raw) { return fold_text(raw, true
 
 std::string normalize_phone(std::string_view raw) {
     // Decoded first: the extension marker needs one code point of look-behind and two of
-    // look-ahead.  Invalid bytes become 0, which is neither a digit nor a marker.
+    // look-ahead.  Invalid bytes read as private-use code points: neither digits nor markers.
     std::u32string cps;
     cps.reserve(raw.size());
-    for_each_code_point(
-        raw, [&](char32_t cp) { cps.push_back(fold_case(cp)); }, [&](char) { cps.push_back(0); });
+    for_each_code_point(raw, [&](char32_t cp) { cps.push_back(fold_case(cp)); });
 
     std::string digits;
     std::size_t i = 0;

@@ -24,6 +24,9 @@ std::string normalize_phone(std::string_view raw);
 // emoji) are kept as they are.
 std::string normalize_company(std::string_view raw);
 
+// Bytes that are not valid UTF-8 (only a SQL_ASCII database can pass them) are kept, each
+// as the private-use character U+F700 + byte, so the output is always valid UTF-8.
+
 // Lower-cases one code point: ASCII, Latin-1 Supplement, Latin Extended-A, Greek and Cyrillic.
 // Everything else maps to itself.  Independent of the server's locale, so the hash is IMMUTABLE.
 char32_t fold_case(char32_t cp);

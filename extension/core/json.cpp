@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <limits>
 #include <cstdio>
 #include <string>
@@ -102,7 +103,9 @@ private:
 
     void enter(int depth) const {
         if (depth > max_depth_) {
-            fail(pos_, "nesting deeper than " + std::to_string(max_depth_) + " levels");
+            throw JsonNestingError("22P02", "invalid JSON at byte " + std::to_string(pos_) +
+                                                ": nesting deeper than " +
+                                                std::to_string(max_depth_) + " levels");
         }
     }
 
@@ -350,10 +353,20 @@ void write_string(std::string& out, std::string_view s) {
 }
 
 void write_number(std::string& out, double number) {
-    // to_chars, not printf: the server's LC_NUMERIC must not turn "0.5" into "0,5".
+    // JSON has no infinities; an overflowed literal is written back as one that overflows.
+    if (std::isinf(number)) {
+        out.append(number > 0 ? "1e999" : "-1e999");
+        return;
+    }
+    // to_chars, not printf: the server's LC_NUMERIC must not turn "0.5" into "0,5".  15
+    // significant digits read best ("0.3", not "0.30000000000000004"); 17 only where the
+    // 15-digit rounding would overflow (near DBL_MAX) and so read back as an infinity.
     char buffer[32];
-    const auto result =
-        std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::general, 15);
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::general, 15);
+    double reread = 0;
+    if (std::from_chars(buffer, result.ptr, reread).ec == std::errc::result_out_of_range) {
+        result = std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::general, 17);
+    }
     out.append(buffer, result.ptr);
 }
 

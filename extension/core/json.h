@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/user_error.h"
+
 namespace lead_router::core {
 
 struct Json {
@@ -20,6 +22,13 @@ struct Json {
     std::vector<std::pair<std::string, Json>> object;  // in document order; duplicate keys kept
 
     const Json* find(std::string_view key) const;  // first member named `key`, or nullptr
+};
+
+// The error parse_json throws for nesting deeper than its limit (SQLSTATE 22P02), apart
+// from other syntax errors so that callers with their own depth rules can report it.
+class JsonNestingError : public UserError {
+public:
+    using UserError::UserError;
 };
 
 // Parses one JSON value filling the whole text (surrounding whitespace allowed).

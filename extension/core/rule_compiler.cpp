@@ -68,6 +68,17 @@ private:
 
     static std::string index_suffix(std::size_t i) { return "[" + std::to_string(i) + "]"; }
 
+    // A member name as it appears in paths and messages: at most 64 bytes (cut at a UTF-8
+    // character boundary, marked with "..."), so that a huge key cannot push the problem
+    // itself out of an error message.
+    static std::string key_suffix(const std::string& key) {
+        constexpr std::size_t kShown = 64;
+        if (key.size() <= kShown) return "." + key;
+        std::size_t cut = kShown;
+        while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+        return "." + key.substr(0, cut) + "...";
+    }
+
     std::uint32_t add_node(Code code, const Json* operand) {
         program_.nodes.push_back(Node{});
         program_.nodes.back().code = code;
@@ -89,7 +100,7 @@ private:
         }
         for (const auto& member : object.object) {
             const std::string& key = member.first;
-            at("." + key, [&] {
+            at(key_suffix(key), [&] {
                 if (key == "any" || key == "all") {
                     compile_group(key == "any", member.second, depth);
                 } else {
@@ -151,7 +162,7 @@ private:
         }
         if (predicate.object.empty()) fail("expected at least one operator", kOperatorHint);
         for (const auto& member : predicate.object) {
-            at("." + member.first, [&] {
+            at(key_suffix(member.first), [&] {
                 const auto* op =
                     std::find_if(std::begin(kOperators), std::end(kOperators),
                                  [&](const auto& o) { return member.first == o.name; });
@@ -353,6 +364,20 @@ std::uint32_t compile(const Json& conditions, const RuleLimits& limits, Program&
 }
 
 }  // namespace rules
+
+Json parse_conditions(std::string_view json_text, const RuleLimits& limits) {
+    // The deepest valid rule is 2 * max_depth + 3 levels of JSON (the top object, an array
+    // and an object per any/all level, a predicate object, an in-list).  Reading somewhat
+    // deeper lets the compiler name the path where a rule nests too deep; only beyond that
+    // does the reader stop, and the error can name no path.
+    const int deepest_read = std::max(64, 2 * limits.max_depth + 3);
+    try {
+        return parse_json(json_text, deepest_read);
+    } catch (const JsonNestingError&) {
+        throw UserError("22023", "conditions: nesting deeper than " +
+                                     std::to_string(limits.max_depth) + " levels of any/all");
+    }
+}
 
 void validate_conditions(const Json& conditions, const RuleLimits& limits) {
     rules::Program scratch;

@@ -81,6 +81,12 @@ struct Explanation {
     std::string actual;       // the lead's value, e.g. "800", "\"DE\"", "(missing)"
 };
 
+// Parses a rule's conditions from JSON text (jsonb's output, or anything a caller passes).
+// JSON nested deeper than any valid rule can be is reported like the other limits, as
+// UserError("22023", "conditions: nesting deeper than <max_depth> levels of any/all");
+// other malformed text is 22P02 as from parse_json.
+Json parse_conditions(std::string_view json_text, const RuleLimits& limits = {});
+
 // Validates `conditions` alone (the rule trigger): throws UserError("22023",
 // "conditions.<path>: <problem>") for the first problem found.
 void validate_conditions(const Json& conditions, const RuleLimits& limits = {});

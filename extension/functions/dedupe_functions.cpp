@@ -1,4 +1,5 @@
 // SQL entry points of deduplication: generate_dedupe_hash, check_cross_partner_duplicate.
+#include "pg/access_control.h"
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
 #include "pg/identity_hash.h"
@@ -59,6 +60,15 @@ LEAD_ROUTER_FUNCTION(lr_check_cross_partner_duplicate) {
     const char nulls[] = {' ', PG_ARGISNULL(1) ? 'n' : ' '};
 
     pg::connect();
+    // Owners in other workspaces are what this reports: only for a source the caller may
+    // act on (or for any source, to the service path).
+    if (PG_ARGISNULL(1) ? !pg::access_control::caller_bypasses_isolation()
+                        : !pg::access_control::caller_may_act_on(PG_GETARG_DATUM(1))) {
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for source workspace %s",
+                               PG_ARGISNULL(1) ? "(null)" : pg::uuid_to_cstring(PG_GETARG_DATUM(1))),
+                        errhint("Set lead_router.user_id to a user of that workspace.")));
+    }
     const uint64 rows = pg::execute(partner_owners_stmt, values, nulls, true);
     for (uint64 i = 0; i < rows; ++i) {
         Datum out[2];

@@ -16,21 +16,11 @@ namespace health = lead_router::pg::routing_health;
 
 namespace {
 
-constexpr int64 kMaxWindowUs = int64(24) * 60 * 60 * USECS_PER_SEC;
-
 int64 window_us(FunctionCallInfo fcinfo) {
-    pg::require_not_null(fcinfo, 0, "time_window");
-    Interval* window = PG_GETARG_INTERVAL_P(0);
-    // In double first: a huge interval must be reported, not overflow.
-    const double us = window->time + window->day * double(USECS_PER_DAY) +
-                      window->month * double(DAYS_PER_MONTH) * USECS_PER_DAY;
-    if (us < 60.0 * USECS_PER_SEC || us > double(kMaxWindowUs)) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("time_window must be between 1 minute and 24 hours, not \"%s\"",
-                               DatumGetCString(DirectFunctionCall1(interval_out,
-                                                                   IntervalPGetDatum(window))))));
-    }
-    return static_cast<int64>(us);
+    const Interval* window =
+        pg::interval_arg_in_range(fcinfo, 0, "time_window", "1 minute", "24 hours");
+    return window->time + window->day * USECS_PER_DAY +
+           int64(window->month) * DAYS_PER_MONTH * USECS_PER_DAY;
 }
 
 Datum text_array(char** items, int count) {

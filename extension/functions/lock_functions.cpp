@@ -1,5 +1,6 @@
 // SQL entry points of the lock-based primitives: acquire_routing_lock, complete_routing,
 // fail_routing, release_stale_routing_locks.  Thin: check arguments, run the transition.
+#include "pg/access_control.h"
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
 #include "pg/lead_transitions.h"
@@ -12,8 +13,6 @@ namespace transitions = lead_router::pg::transitions;
 
 namespace {
 
-constexpr int32 kMaxAttemptsLimit = 100;
-constexpr double kMaxStaleDays = 1000 * 365.25;
 
 TimestampTz stale_lock_cutoff() {
     return GetCurrentTransactionStartTimestamp() -
@@ -29,8 +28,9 @@ LEAD_ROUTER_FUNCTION(lr_acquire_routing_lock) {
     const Datum lead_id = PG_GETARG_DATUM(0);
 
     pg::connect();
+    lead_router::pg::access_control::require_lead_access_by_id(lead_id);
     bool acquired = transitions::acquire_lock(lead_id, PG_GETARG_DATUM(1), stale_lock_cutoff());
-    if (!acquired && !transitions::diagnose(lead_id, 0, true).lead_exists) {
+    if (!acquired && !transitions::lead_exists(lead_id)) {
         transitions::raise_unknown_lead(lead_id);
     }
     pg::finish();
@@ -47,18 +47,10 @@ LEAD_ROUTER_FUNCTION(lr_complete_routing) {
     const Datum destination = PG_GETARG_DATUM(1);
 
     pg::connect();
+    lead_router::pg::access_control::require_lead_access_by_id(lead_id);
+    transitions::check_completion(lead_id, destination, PG_GETARG_DATUM(2), PG_ARGISNULL(2));
     const bool completed = transitions::complete(lead_id, destination, PG_GETARG_DATUM(2),
                                                  PG_ARGISNULL(2), PG_GETARG_DATUM(3));
-    if (!completed) {
-        const transitions::Diagnosis why = transitions::diagnose(lead_id, destination, false);
-        if (!why.lead_exists) transitions::raise_unknown_lead(lead_id);
-        if (why.workspace_state != 2) {
-            ereport(ERROR,
-                    (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                     errmsg("destination workspace %s %s", pg::uuid_to_cstring(destination),
-                            why.workspace_state == 0 ? "does not exist" : "is not active")));
-        }
-    }
     pg::finish();
     PG_RETURN_BOOL(completed);
 }
@@ -68,16 +60,12 @@ LEAD_ROUTER_FUNCTION(lr_fail_routing) {
     pg::require_not_null(fcinfo, 0, "lead_id");
     pg::require_not_null(fcinfo, 1, "error_message");
     pg::require_not_null(fcinfo, 2, "lock_owner");
-    pg::require_not_null(fcinfo, 3, "max_attempts");
     const Datum lead_id = PG_GETARG_DATUM(0);
-    const int32 max_attempts = PG_GETARG_INT32(3);
-    if (max_attempts < 1 || max_attempts > kMaxAttemptsLimit) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("max_attempts must be between 1 and %d, not %d", kMaxAttemptsLimit,
-                               max_attempts)));
-    }
+    const int32 max_attempts =
+        pg::int32_arg_in_range(fcinfo, 3, "max_attempts", 1, pg::kMaxAttemptsLimit);
 
     pg::connect();
+    lead_router::pg::access_control::require_lead_access_by_id(lead_id);
     const transitions::LockedLead lead = transitions::lock_for_failure(lead_id, PG_GETARG_DATUM(2));
     if (!lead.found) transitions::raise_unknown_lead(lead_id);
     if (!lead.routing || !lead.owned) {
@@ -102,24 +90,11 @@ LEAD_ROUTER_FUNCTION(lr_release_stale_routing_locks) {
     if (PG_ARGISNULL(0)) {
         cutoff = stale_lock_cutoff();
     } else {
-        Interval* older_than = PG_GETARG_INTERVAL_P(0);
-        const auto shown = [&] {
-            return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(older_than)));
-        };
-        // Bounded before the subtraction, so a huge value is named rather than overflowing.
-        const double approx_days = older_than->month * double(DAYS_PER_MONTH) + older_than->day +
-                                   older_than->time / double(USECS_PER_DAY);
-        if (approx_days > kMaxStaleDays) {
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("older_than must be at most 1000 years, not \"%s\"", shown())));
-        }
-        const TimestampTz now = GetCurrentTransactionStartTimestamp();
+        Interval* older_than =
+            pg::interval_arg_in_range(fcinfo, 0, "older_than", "1 microsecond", "1000 years");
         cutoff = DatumGetTimestampTz(DirectFunctionCall2(
-            timestamptz_mi_interval, TimestampTzGetDatum(now), IntervalPGetDatum(older_than)));
-        if (cutoff >= now) {
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("older_than must be a positive interval, not \"%s\"", shown())));
-        }
+            timestamptz_mi_interval, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+            IntervalPGetDatum(older_than)));
     }
     pg::connect();
     const int64 released = transitions::release_stale(cutoff);

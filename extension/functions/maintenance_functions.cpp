@@ -32,6 +32,13 @@ constexpr Job kJobs[] = {
 };
 constexpr int kJobCount = sizeof(kJobs) / sizeof(kJobs[0]);
 
+// One batch through the SECURITY DEFINER function, so that the procedure (which may not be
+// a security definer itself, as it commits) deletes with the extension owner's rights.
+pg::Statement prune_batch_stmt = {
+    "SELECT pruned_logs, pruned_queue_rows FROM lead_router.prune_routing_history_batch($1, $2)",
+    2,
+    {TIMESTAMPTZOID, INT4OID}};
+
 pg::Statement pg_cron_installed_stmt = {
     "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'", 0, {}};
 
@@ -65,27 +72,14 @@ void require_pg_cron() {
 // prune_routing_history(retention interval default null, batch_size int default 10000,
 //                       out pruned_logs bigint, out pruned_queue_rows bigint)   (a procedure)
 LEAD_ROUTER_FUNCTION(lr_prune_routing_history) {
-    pg::require_not_null(fcinfo, 1, "batch_size");
-    const int32 batch_size = PG_GETARG_INT32(1);
-    if (batch_size < 1 || batch_size > kMaxPruneBatch) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("batch_size must be between 1 and %d, not %d", kMaxPruneBatch,
-                               batch_size)));
-    }
+    const int32 batch_size = pg::int32_arg_in_range(fcinfo, 1, "batch_size", 1, kMaxPruneBatch);
     const TimestampTz now = GetCurrentTimestamp();
     TimestampTz cutoff;
     if (PG_ARGISNULL(0)) {
         cutoff = now - int64(lead_router::settings::history_retention_s) * USECS_PER_SEC;
     } else {
-        Interval* retention = PG_GETARG_INTERVAL_P(0);
-        const double days = retention->month * double(DAYS_PER_MONTH) + retention->day +
-                            retention->time / double(USECS_PER_DAY);
-        if (days < 1.0 / 24 || days > 100 * 365.25) {
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("retention must be between 1 hour and 100 years, not \"%s\"",
-                                   DatumGetCString(DirectFunctionCall1(
-                                       interval_out, IntervalPGetDatum(retention))))));
-        }
+        Interval* retention =
+            pg::interval_arg_in_range(fcinfo, 0, "retention", "1 hour", "100 years");
         cutoff = DatumGetTimestampTz(DirectFunctionCall2(
             timestamptz_mi_interval, TimestampTzGetDatum(now), IntervalPGetDatum(retention)));
     }
@@ -105,10 +99,14 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history) {
     }
     int64 logs = 0, queue_rows = 0;
     for (;;) {
-        const pg::history_pruning::Pruned pruned = pg::history_pruning::prune_batch(cutoff, batch_size);
-        logs += pruned.logs;
-        queue_rows += pruned.queue_rows;
-        if (pruned.logs < batch_size && pruned.queue_rows < batch_size) break;
+        const Datum args[] = {TimestampTzGetDatum(cutoff), Int32GetDatum(batch_size)};
+        pg::execute(prune_batch_stmt, args, nullptr, false);
+        bool isnull;
+        const int64 batch_logs = DatumGetInt64(pg::column(0, 1, &isnull));
+        const int64 batch_queue_rows = DatumGetInt64(pg::column(0, 2, &isnull));
+        logs += batch_logs;
+        queue_rows += batch_queue_rows;
+        if (batch_logs < batch_size && batch_queue_rows < batch_size) break;
         if (may_commit) SPI_commit();
         CHECK_FOR_INTERRUPTS();
     }
@@ -117,6 +115,31 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history) {
     Datum values[] = {Int64GetDatum(logs), Int64GetDatum(queue_rows)};
     bool nulls[] = {false, false};
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+// prune_routing_history_batch(cutoff timestamptz, batch_size int)
+//   returns table (pruned_logs bigint, pruned_queue_rows bigint)
+LEAD_ROUTER_FUNCTION(lr_prune_routing_history_batch) {
+    pg::require_not_null(fcinfo, 0, "cutoff");
+    const int32 batch_size = pg::int32_arg_in_range(fcinfo, 1, "batch_size", 1, kMaxPruneBatch);
+    // The retention floor holds here too: this function deletes with the owner's rights.
+    const TimestampTz cutoff = PG_GETARG_TIMESTAMPTZ(0);
+    const TimestampTz latest = GetCurrentTimestamp() - USECS_PER_HOUR;
+    if (TIMESTAMP_NOT_FINITE(cutoff) || cutoff > latest) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("cutoff must be at least 1 hour in the past, not \"%s\"",
+                               DatumGetCString(DirectFunctionCall1(timestamptz_out,
+                                                                   TimestampTzGetDatum(cutoff))))));
+    }
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    pg::connect();
+    const pg::history_pruning::Pruned pruned = pg::history_pruning::prune_batch(cutoff, batch_size);
+    pg::finish();
+    Datum values[] = {Int64GetDatum(pruned.logs), Int64GetDatum(pruned.queue_rows)};
+    bool nulls[] = {false, false};
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    return (Datum)0;
 }
 
 // schedule_maintenance() returns table (job_name text, schedule text, command text, jobid bigint)

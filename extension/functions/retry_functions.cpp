@@ -10,20 +10,10 @@ extern "C" {
 
 namespace pg = lead_router::pg;
 
-namespace {
-constexpr int32 kMaxBatchSize = 10000;
-}
-
 // process_retry_queue(batch_size int default 100)
 //   returns table (processed int, routed int, requeued int, failed int)
 LEAD_ROUTER_FUNCTION(lr_process_retry_queue) {
-    pg::require_not_null(fcinfo, 0, "batch_size");
-    const int32 batch_size = PG_GETARG_INT32(0);
-    if (batch_size < 1 || batch_size > kMaxBatchSize) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("batch_size must be between 1 and %d, not %d", kMaxBatchSize,
-                               batch_size)));
-    }
+    const int32 batch_size = pg::int32_arg_in_range(fcinfo, 0, "batch_size", 1, pg::kMaxBatchSize);
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 

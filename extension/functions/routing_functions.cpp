@@ -1,4 +1,5 @@
 // SQL entry points of routing: route_lead, route_pending_leads, explain_route.
+#include "pg/access_control.h"
 #include "pg/boundary.h"
 
 #include <cstring>
@@ -15,16 +16,7 @@ namespace flow = lead_router::pg::route_flow;
 
 namespace {
 
-constexpr int32 kMaxAttemptsLimit = 100;
-constexpr int32 kMaxBatchSize = 10000;
 constexpr int32 kDefaultMaxAttempts = 3;
-
-void check_range(const char* name, int32 value, int32 low, int32 high) {
-    if (value < low || value > high) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("%s must be between %d and %d, not %d", name, low, high, value)));
-    }
-}
 
 Datum uuid_datum(const pg_uuid_t& value) {
     pg_uuid_t* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
@@ -56,9 +48,8 @@ void outcome_datums(const flow::Outcome& o, Datum* values, bool* nulls) {
 //   returns lead_router.route_result
 LEAD_ROUTER_FUNCTION(lr_route_lead) {
     pg::require_not_null(fcinfo, 0, "lead_id");
-    pg::require_not_null(fcinfo, 2, "max_attempts");
-    const int32 max_attempts = PG_GETARG_INT32(2);
-    check_range("max_attempts", max_attempts, 1, kMaxAttemptsLimit);
+    const int32 max_attempts =
+        pg::int32_arg_in_range(fcinfo, 2, "max_attempts", 1, pg::kMaxAttemptsLimit);
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -79,9 +70,7 @@ LEAD_ROUTER_FUNCTION(lr_route_lead) {
 // route_pending_leads(batch_size int default 100)
 //   returns table (lead_id uuid, <route_result columns>)
 LEAD_ROUTER_FUNCTION(lr_route_pending_leads) {
-    pg::require_not_null(fcinfo, 0, "batch_size");
-    const int32 batch_size = PG_GETARG_INT32(0);
-    check_range("batch_size", batch_size, 1, kMaxBatchSize);
+    const int32 batch_size = pg::int32_arg_in_range(fcinfo, 0, "batch_size", 1, pg::kMaxBatchSize);
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
@@ -148,6 +137,7 @@ LEAD_ROUTER_FUNCTION(lr_explain_route) {
     SPITupleTable* lead = SPI_tuptable;
     bool isnull;
     const Datum source = SPI_getbinval(lead->vals[0], lead->tupdesc, pg::lead_fields::kSource, &isnull);
+    pg::access_control::require_lead_access(lead_id, source);
     const lead_router::core::RuleSet& rules = pg::rule_cache::rules_for(source);
     auto* values = static_cast<lead_router::core::Value*>(
         palloc0(sizeof(lead_router::core::Value) * (rules.fields().size() + 1)));

@@ -25,7 +25,7 @@ SELECT is_active, workspace_type = 'partner' FROM lead_router.workspaces WHERE i
 
 // Pure C++: throws core::UserError (22P02 / 22023) naming the bad part.
 void validate_conditions_text(const char* json_text) {
-    lead_router::core::validate_conditions(lead_router::core::parse_json(json_text));
+    lead_router::core::validate_conditions(lead_router::core::parse_conditions(json_text));
 }
 
 void check_destination(Datum source, Datum destination) {

@@ -10,6 +10,44 @@ void require_not_null(FunctionCallInfo fcinfo, int n, const char* name) {
     }
 }
 
+int32 int32_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, int32 low, int32 high) {
+    require_not_null(fcinfo, n, name);
+    const int32 value = PG_GETARG_INT32(n);
+    if (value < low || value > high) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be between %d and %d, not %d", name, low, high, value)));
+    }
+    return value;
+}
+
+namespace {
+
+Datum interval_literal(const char* text) {
+    return DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+                               Int32GetDatum(-1));
+}
+
+}  // namespace
+
+Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name,
+                                const char* low, const char* high) {
+    require_not_null(fcinfo, n, name);
+    const Datum value = PG_GETARG_DATUM(n);
+    if (DatumGetInt32(DirectFunctionCall2(interval_cmp, value, interval_literal(low))) < 0 ||
+        DatumGetInt32(DirectFunctionCall2(interval_cmp, value, interval_literal(high))) > 0) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be between %s and %s, not \"%s\"", name, low, high,
+                               DatumGetCString(DirectFunctionCall1(interval_out, value)))));
+    }
+    return DatumGetIntervalP(value);
+}
+
+const char* clipped_for_message(const char* text, int max_bytes) {
+    const int len = static_cast<int>(strlen(text));
+    if (len <= max_bytes) return text;
+    return psprintf("%s...", pnstrdup(text, pg_mbcliplen(text, len, max_bytes)));
+}
+
 std::string_view text_bytes(Datum value) {
     text* t = DatumGetTextPP(value);
     return {VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};

@@ -7,6 +7,10 @@
 
 namespace lead_router::pg {
 
+// Limits shared by the SQL functions.
+constexpr int32 kMaxAttemptsLimit = 100;   // max_attempts of route_lead and fail_routing
+constexpr int32 kMaxBatchSize = 10000;     // route_pending_leads, process_retry_queue
+
 // Error texts stored in leads.routing_error, routing_queue.last_error and routing_logs are
 // cut to this many bytes (at a character boundary): a caller's 1 MB message must not be
 // copied into three tables on every retry.
@@ -14,6 +18,18 @@ constexpr int kMaxStoredErrorBytes = 1000;
 
 // Raises 22004 (null_value_not_allowed) naming the argument when argument `n` is NULL.
 void require_not_null(FunctionCallInfo fcinfo, int n, const char* name);
+
+// Integer argument `n`, required (22004) and within [low, high] (22023 naming it).
+int32 int32_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, int32 low, int32 high);
+
+// Interval argument `n`, required (22004) and within [low, high] as PostgreSQL compares
+// intervals (a month counts 30 days), else 22023 naming it; bounds are interval literals.
+// Checked before any arithmetic, so a huge value is reported instead of overflowing.
+Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name,
+                                const char* low, const char* high);
+
+// `text` for a message: at most `max_bytes` bytes (whole characters), "..." when cut.
+const char* clipped_for_message(const char* text, int max_bytes);
 
 // Bytes of a possibly-NULL text argument, detoasted; NULL reads as empty.
 std::string_view text_arg_bytes(FunctionCallInfo fcinfo, int n);

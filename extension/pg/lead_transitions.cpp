@@ -114,6 +114,18 @@ SELECT matched_rule_id FROM lead_router.routing_logs
     1,
     {UUIDOID}};
 
+Statement completion_check_stmt = {
+    R"sql(
+SELECT l.source_workspace_id = $2,
+       (SELECT CASE WHEN NOT w.is_active THEN 1 WHEN w.workspace_type <> 'partner' THEN 2 ELSE 3 END
+          FROM lead_router.workspaces w WHERE w.id = $2),
+       $3::uuid IS NULL OR EXISTS (SELECT 1 FROM lead_router.routing_rules r
+                                    WHERE r.id = $3 AND r.workspace_id = l.source_workspace_id
+                                      AND r.destination_workspace_id = $2)
+  FROM lead_router.leads l WHERE l.id = $1)sql",
+    3,
+    {UUIDOID, UUIDOID, UUIDOID}};
+
 Statement lock_for_failure_stmt = {
     R"sql(
 SELECT routing_status::text, routing_status = 'routing',
@@ -222,13 +234,8 @@ SELECT count(*) FROM expired)sql",
     0,
     {}};
 
-Statement diagnose_stmt = {
-    R"sql(
-SELECT EXISTS (SELECT 1 FROM lead_router.leads WHERE id = $1),
-       (SELECT CASE WHEN is_active THEN 2 ELSE 1 END
-          FROM lead_router.workspaces WHERE id = $2))sql",
-    2,
-    {UUIDOID, UUIDOID}};
+Statement lead_exists_stmt = {
+    "SELECT 1 FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
 
 int64 single_count(uint64 rows) {
     if (rows != 1) return 0;
@@ -249,6 +256,31 @@ bool complete(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null
     const Datum values[] = {lead_id, destination, rule_id, owner, Int32GetDatum(0)};
     const char nulls[] = {' ', ' ', rule_is_null ? 'n' : ' ', ' ', ' '};
     return execute(route_to_stmt, values, nulls, false) == 1;
+}
+
+void check_completion(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null) {
+    const Datum values[] = {lead_id, destination, rule_id};
+    const char nulls[] = {' ', ' ', rule_is_null ? 'n' : ' '};
+    if (execute(completion_check_stmt, values, nulls, true) != 1) raise_unknown_lead(lead_id);
+    const char* dest = uuid_to_cstring(destination);
+    if (column_bool(0, 1)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("destination workspace %s is the lead's own source workspace", dest),
+                        errhint("Routing moves a lead to a partner workspace.")));
+    }
+    static const char* const kProblems[] = {"does not exist", "is not active",
+                                            "is not a partner workspace"};
+    const int destination_state = column_int32(0, 2);  // 0 missing, 1 inactive, 2 not a partner
+    if (destination_state < 3) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("destination workspace %s %s", dest, kProblems[destination_state])));
+    }
+    if (!column_bool(0, 3)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("rule %s does not route this lead's source workspace to %s",
+                               uuid_to_cstring(rule_id), dest),
+                        errhint("Pass the rule that matched, or NULL.")));
+    }
 }
 
 LockedLead lock_for_failure(Datum lead_id, Datum owner) {
@@ -330,11 +362,9 @@ int64 release_stale(TimestampTz stale_before) {
 
 int64 expire_due() { return single_count(execute(expire_stmt, nullptr, nullptr, false)); }
 
-Diagnosis diagnose(Datum lead_id, Datum workspace_id, bool workspace_is_null) {
-    const Datum values[] = {lead_id, workspace_id};
-    const char nulls[] = {' ', workspace_is_null ? 'n' : ' '};
-    execute(diagnose_stmt, values, nulls, true);
-    return {column_bool(0, 1), column_int32(0, 2)};
+bool lead_exists(Datum lead_id) {
+    const Datum values[] = {lead_id};
+    return execute(lead_exists_stmt, values, nullptr, true) == 1;
 }
 
 void raise_unknown_lead(Datum lead_id) {

@@ -13,8 +13,14 @@ bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before);
 
 // routing (held by `owner`) -> routed in `destination`, which must be active.
 // Returns false, changing nothing, when the lead is not in routing held by `owner` or the
-// destination is missing or inactive (see diagnose()).
+// destination became inactive (check_completion() reports the other causes first).
 bool complete(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null, Datum owner);
+
+// complete_routing's checks of its destination and rule against the lead: the destination
+// must be an active partner workspace other than the lead's source, and a matched rule must
+// be one of the source workspace's rules that routes there.  Raises 22023 naming what is
+// wrong; an unknown lead is P0002.
+void check_completion(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null);
 
 // A lead row locked FOR UPDATE, as fail_routing needs it.
 struct LockedLead {
@@ -53,13 +59,8 @@ int64 release_stale(TimestampTz stale_before);
 // pending | failed past lead_expires_at -> expired; returns the count.
 int64 expire_due();
 
-// Why a transition changed nothing: does the lead exist, and is the workspace active
-// (workspace_state: 0 missing, 1 inactive, 2 active; 0 when no workspace was asked about).
-struct Diagnosis {
-    bool lead_exists;
-    int workspace_state;
-};
-Diagnosis diagnose(Datum lead_id, Datum workspace_id, bool workspace_is_null);
+// Whether the lead exists (why a transition changed nothing).
+bool lead_exists(Datum lead_id);
 
 // Raises P0002 for an unknown lead, naming it.
 void raise_unknown_lead(Datum lead_id);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "pg/access_control.h"
+#include "pg/datum_convert.h"
 #include "pg/lead_fields.h"
 #include "pg/route_flow.h"
 #include "pg/spi_statement.h"
@@ -13,18 +15,20 @@ namespace {
 
 namespace lf = lead_fields;
 
-constexpr int32 kMaxAttemptsLimit = 100;
 
+// $2/$3: the caller's isolation scope (bypass, or the application user's workspaces).
 Statement pick_due_stmt = {
     R"sql(
 SELECT q.id, q.lead_id, q.workspace_id, q.max_attempts
   FROM lead_router.routing_queue q
  WHERE q.processed_at IS NULL AND q.next_retry_at <= pg_catalog.now()
+   AND ($2 OR q.workspace_id IN (SELECT w.workspace_id FROM lead_router.user_workspaces w
+                                  WHERE w.user_id = $3))
  ORDER BY q.next_retry_at
  LIMIT $1
    FOR UPDATE SKIP LOCKED)sql",
-    1,
-    {INT4OID}};
+    3,
+    {INT4OID, BOOLOID, UUIDOID}};
 
 // A queue row that no longer describes a lead waiting for a retry.
 Statement close_stale_stmt = {
@@ -53,8 +57,11 @@ void close_stale(Datum queue_id, const char* reason) {
 
 Counts process(int32 batch_size) {
     Counts counts{};
-    const Datum pick_args[] = {Int32GetDatum(batch_size)};
-    execute(pick_due_stmt, pick_args, nullptr, false);
+    const access_control::BatchScope scope = access_control::batch_scope();
+    const Datum pick_args[] = {Int32GetDatum(batch_size), BoolGetDatum(scope.bypass),
+                               UUIDPGetDatum(&scope.user)};
+    const char pick_nulls[] = {' ', ' ', scope.has_user ? ' ' : 'n'};
+    execute(pick_due_stmt, pick_args, pick_nulls, false);
     SPITupleTable* rows = SPI_tuptable;
     const uint64 count = SPI_processed;
     for (uint64 i = 0; i < count; ++i) {

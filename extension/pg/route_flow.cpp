@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "pg/access_control.h"
 #include "pg/datum_convert.h"
 #include "pg/lead_fields.h"
 #include "pg/lead_transitions.h"
@@ -31,15 +32,18 @@ Statement lock_lead_stmt = {
 // Due: pending and not waiting for a retry scheduled in the future.  Both conditions are on
 // the lead row, so a row locked after a concurrent change is re-checked on its latest
 // version (served by leads_due_idx, which stops at the first lead not yet due).
+// $3/$4: the caller's isolation scope (bypass, or the application user's workspaces).
 Statement lock_due_pending_stmt = {
     "SELECT " LEAD_ROUTER_LEAD_COLUMNS
     R"sql( FROM lead_router.leads l
  WHERE l.routing_status = 'pending' AND l.routing_due_at <= pg_catalog.now()
+   AND ($3 OR l.source_workspace_id IN (SELECT w.workspace_id FROM lead_router.user_workspaces w
+                                         WHERE w.user_id = $4))
  ORDER BY l.routing_due_at, l.id
  LIMIT $1
    FOR UPDATE SKIP LOCKED)sql",
-    2,
-    {INT4OID, TIMESTAMPTZOID}};
+    4,
+    {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID}};
 
 // The oldest partner owner of the same identity (served by leads_dedupe_owner_idx).  Read
 // with the latest snapshot after taking the identity lock, so that a duplicate committed
@@ -227,15 +231,17 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
     AcceptInvalidationMessages();
     SPITupleTable* table = lock_lead(lead_id);
     if (table == nullptr) {
-        if (!transitions::diagnose(lead_id, 0, true).lead_exists) {
+        if (!transitions::lead_exists(lead_id)) {
             transitions::raise_unknown_lead(lead_id);
         }
         routing_stats::record(Status::locked, 0);
         return outcome(Status::locked, 0, "lead is locked by another transaction");
     }
     HeapTuple row = table->vals[0];
+    bool isnull;
+    access_control::require_lead_access(
+        lead_id, SPI_getbinval(row, table->tupdesc, lf::kSource, &isnull));
     if (expected_source != nullptr) {
-        bool isnull;
         const Datum source = SPI_getbinval(row, table->tupdesc, lf::kSource, &isnull);
         if (std::memcmp(DatumGetUUIDP(source)->data, expected_source->data, UUID_LEN) != 0) {
             ereport(ERROR,
@@ -250,8 +256,11 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
 
 SPITupleTable* lock_due_pending(int32 batch_size) {
     AcceptInvalidationMessages();
-    const Datum values[] = {Int32GetDatum(batch_size), TimestampTzGetDatum(stale_cutoff())};
-    execute(lock_due_pending_stmt, values, nullptr, false);
+    const access_control::BatchScope scope = access_control::batch_scope();
+    const Datum values[] = {Int32GetDatum(batch_size), TimestampTzGetDatum(stale_cutoff()),
+                            BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
+    const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n'};
+    execute(lock_due_pending_stmt, values, nulls, false);
     return SPI_tuptable;
 }
 

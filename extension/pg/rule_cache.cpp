@@ -105,7 +105,12 @@ core::RuleSet compile(const RawRule* raw, uint64 count) {
         spec.created_at_us = raw[i].created_at;
         spec.destination = raw[i].destination;
         spec.destination_usable = raw[i].usable;
-        specs.emplace_back(std::move(spec), core::parse_json(raw[i].conditions));
+        try {
+            specs.emplace_back(std::move(spec), core::parse_conditions(raw[i].conditions));
+        } catch (const core::UserError& e) {  // name the stored rule, as RuleSet's errors do
+            throw core::UserError(e.sqlstate(), "rule \"" + std::string(raw[i].name) + "\": " + e.what(),
+                                  e.detail(), e.hint());
+        }
     }
     return core::RuleSet(std::move(specs));
 }

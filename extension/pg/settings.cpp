@@ -11,6 +11,7 @@ namespace lead_router::settings {
 int lock_timeout_s = 5 * 60;
 int lead_ttl_s = 90 * 24 * 60 * 60;
 int history_retention_s = 90 * 24 * 60 * 60;
+char* application_user_id = nullptr;
 char* worker_database = nullptr;
 bool worker_enabled = true;
 int worker_naptime_ms = 10 * 1000;
@@ -36,6 +37,14 @@ void define_all() {
         "Used by prune_routing_history() (the daily maintenance job) when called without one.",
         &history_retention_s, 90 * 24 * 60 * 60, 60 * 60, INT_MAX, PGC_SUSET, GUC_UNIT_S,
         nullptr, nullptr, nullptr);
+
+    // Validated when read (lead_router.current_user_id()), not when set: a session can set it
+    // before the library is loaded, and a malformed value must fail the query that uses it.
+    DefineCustomStringVariable(
+        "lead_router.user_id", "Application user that workspace isolation acts for (a uuid).",
+        "Row-level security shows only rows of this user's workspaces (user_workspaces); "
+        "unset means no rows.  Set per session, or with SET LOCAL per transaction.",
+        &application_user_id, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
     DefineCustomStringVariable(
         "lead_router.database", "Database the lead_router background worker connects to.",

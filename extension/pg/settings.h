@@ -11,6 +11,10 @@ extern int lead_ttl_s;
 // pruned by prune_routing_history() (seconds).
 extern int history_retention_s;
 
+// lead_router.user_id: the application user (a uuid) that row-level security and the
+// routing functions' workspace checks act for; empty means nobody.
+extern char* application_user_id;
+
 // Background worker (read by worker/retry_worker.cpp).
 extern char* worker_database;     // lead_router.database
 extern bool worker_enabled;       // lead_router.worker_enabled

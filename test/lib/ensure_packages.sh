@@ -5,6 +5,7 @@
 LEAD_ROUTER_PACKAGES=(
     postgresql-15 postgresql-server-dev-15 postgresql-15-cron
     catch2 libssl-dev libpq-dev libipc-run-perl g++ make
+    clang libclang-rt-14-dev  # libFuzzer and clang's ASan/UBSan runtimes (test/fuzz/)
 )
 
 ensure_packages() {

@@ -334,3 +334,19 @@ TEST_CASE("to_json_text output parses back to the same value", "[json][write][ro
         CHECK(to_json_text(second) == text);  // the writer is a fixed point
     }
 }
+
+TEST_CASE("json numbers near DBL_MAX and infinities are written so that they read back", "[json][number]") {
+    using lead_router::core::Json;
+    using lead_router::core::to_json_text;
+    Json j;
+    j.type = Json::Type::number;
+    j.number = 1.7976931348623157e308;  // 15 digits would round up past DBL_MAX
+    CHECK(parse_json(to_json_text(j)).number == j.number);
+    j.number = -1.7976931348623157e308;
+    CHECK(parse_json(to_json_text(j)).number == j.number);
+    j.number = std::numeric_limits<double>::infinity();
+    CHECK(to_json_text(j) == "1e999");
+    CHECK(std::isinf(parse_json(to_json_text(j)).number));
+    j.number = -std::numeric_limits<double>::infinity();
+    CHECK(to_json_text(j) == "-1e999");
+}

@@ -154,9 +154,13 @@ TEST_CASE("company of 1 MB and 10 MB is normalised with the expected size",
     REQUIRE(out.back() == 'b');
 }
 
-TEST_CASE("company invalid UTF-8 bytes are kept verbatim and do not swallow neighbours",
+TEST_CASE("company invalid UTF-8 bytes become U+F700+byte and do not swallow neighbours",
           "[normalize][company][utf8]") {
-    REQUIRE(normalize_company("ACME\xFF  CORP") == "acme\xFF corp");
-    REQUIRE(normalize_company("\xC3" "A") == "\xC3" "a");
-    REQUIRE(normalize_company("  \xE2\x82  ") == "\xE2\x82");
+    REQUIRE(normalize_company("ACME\xFF  CORP") == "acme\xEF\x9F\xBF corp");
+    REQUIRE(normalize_company("\xC3" "A") == "\xEF\x9F\x83" "a");
+    REQUIRE(normalize_company("  \xE2\x82  ") == "\xEF\x9F\xA2\xEF\x9E\x82");
+    // The output is valid UTF-8 and a fixed point, also when a dropped character separated
+    // two invalid bytes.
+    const std::string once = normalize_company("\xC2\x01\xA0" "x");
+    REQUIRE(normalize_company(once) == once);
 }

@@ -349,8 +349,9 @@ TEST_CASE("attribute keys: 1 to 255 bytes", "[rules][validation][limits]") {
     const std::string over(256, 'k');
     CHECK(accepted("{\"attributes." + ok + "\": 1}"));
     CHECK(accepted(R"({"attributes.k": 1})"));
+    // Paths show at most 64 bytes of a member name, so that the problem stays in view.
     CHECK(rejection("{\"attributes." + over + "\": 1}") ==
-          "conditions.attributes." + over + ": attribute key longer than 255 bytes");
+          "conditions." + ("attributes." + over).substr(0, 64) + "...: attribute key longer than 255 bytes");
     CHECK(rejection(R"({"attributes.": "x"})") == "conditions.attributes.: attribute key is empty");
     RuleLimits short_keys;
     short_keys.max_key_bytes = 3;

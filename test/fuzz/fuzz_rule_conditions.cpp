@@ -1,0 +1,495 @@
+// libFuzzer target: rule `conditions` parsing, validation, compilation, matching and explain
+// (extension/core/json.h, rule_engine.h).
+//
+// Input: the bytes are a JSON text, as the adapter hands jsonb's text form to parse_json, so
+// the seed corpus is plain condition documents.  A top-level array of 1 to 3 elements is one
+// rule per element; anything else is the conditions of one rule, which a pseudo-random
+// generator seeded from the bytes may repeat into 2 or 3 rules with other priorities,
+// creation times, ids and destinations.  The same generator picks, sometimes, tighter
+// RuleLimits, and builds six leads: Value arrays whose texts come from the document's
+// strings (as written, re-cased, cut, extended, with an invalid UTF-8 byte), from slices of
+// the input, and whose numbers come from the document's numbers and their neighbours.
+//
+// Findings (libFuzzer reports each as a crash): any crash or sanitizer report, any exception
+// other than core::UserError, and any broken invariant below (reason printed, then abort):
+//   - parse errors are UserError 22P02; validation errors UserError 22023 "conditions...";
+//   - to_json_text of a parsed document re-parses, and writing it again gives the same text.
+//     Excepted: documents holding an out-of-range number, read as an infinity (the writer
+//     prints "inf", which is not JSON; validation rejects such operands), and numbers within
+//     1e-15 of DBL_MAX, whose 15-digit form reads back as an infinity;
+//   - RuleSet throws exactly when one of its rules fails validate_conditions, with the
+//     message "rule \"<name>\": " + that validation message, for the first failing rule in
+//     evaluation order;
+//   - the rules are in evaluation order (priority desc, created_at asc, id bytewise asc,
+//     then input order); fields() holds each (kind, name) once, known columns only,
+//     numeric exactly for company_size;
+//   - match() is -1 or an index < size(), deterministic, and is the first rule whose
+//     explain() says matched; explain(i).matched agrees with a deliberately simple
+//     reference evaluator of the conditions JSON (rule_engine.h's semantics); a failure
+//     names a path under "conditions" (or "destination" for an unusable destination) and
+//     says what was expected and what the lead had.
+//
+// Values are never NaN: the adapter fills numbers from an int4 column or a jsonb numeric
+// (jsonb has no NaN), so they are finite or, for a huge numeric, an infinity.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/identity_normalizer.h"
+#include "core/json.h"
+#include "core/rule_engine.h"
+#include "core/user_error.h"
+#include "core/utf8.h"
+
+namespace core = lead_router::core;
+using core::Explanation;
+using core::FieldRef;
+using core::Json;
+using core::RuleSet;
+using core::RuleSpec;
+using core::UserError;
+using core::Value;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+    std::fprintf(stderr, "fuzz_rule_conditions invariant violated: %s\n", what.c_str());
+    std::abort();
+}
+
+#define CHECK(cond, what)                 \
+    do {                                  \
+        if (!(cond)) fail(std::string(what)); \
+    } while (0)
+
+// ---- deterministic choices from the input bytes ----
+
+class Rng {
+public:
+    explicit Rng(std::uint64_t seed) : state_(seed) {}
+    std::uint64_t next() {  // splitmix64
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    std::size_t pick(std::size_t n) { return n == 0 ? 0 : next() % n; }
+    bool chance(int percent) { return pick(100) < static_cast<std::size_t>(percent); }
+
+private:
+    std::uint64_t state_;
+};
+
+std::uint64_t fnv1a(std::string_view bytes) {
+    std::uint64_t h = 0xCBF29CE484222325ull;
+    for (unsigned char c : bytes) h = (h ^ c) * 0x100000001B3ull;
+    return h;
+}
+
+// ---- the document ----
+
+bool has_non_finite(const Json& j) {
+    switch (j.type) {
+        case Json::Type::number: return !std::isfinite(j.number);
+        case Json::Type::array:
+            return std::any_of(j.array.begin(), j.array.end(), has_non_finite);
+        case Json::Type::object:
+            return std::any_of(j.object.begin(), j.object.end(),
+                               [](const auto& m) { return has_non_finite(m.second); });
+        default: return false;
+    }
+}
+
+void collect(const Json& j, std::vector<const std::string*>& strings, std::vector<double>& numbers) {
+    switch (j.type) {
+        case Json::Type::string: strings.push_back(&j.string); break;
+        case Json::Type::number: numbers.push_back(j.number); break;
+        case Json::Type::array:
+            for (const Json& e : j.array) collect(e, strings, numbers);
+            break;
+        case Json::Type::object:
+            for (const auto& m : j.object) collect(m.second, strings, numbers);
+            break;
+        default: break;
+    }
+}
+
+void check_round_trip(const Json& doc) {
+    const std::string first = core::to_json_text(doc);
+    if (has_non_finite(doc)) return;
+    Json again;
+    try {
+        again = core::parse_json(first);
+    } catch (const UserError& e) {
+        fail("to_json_text output does not re-parse: " + std::string(e.what()) + "\n  text: " +
+             first);
+    }
+    // Numbers are written with 15 significant digits: one within 1e-15 of DBL_MAX is
+    // written as a literal beyond it, which reads back as an infinity.
+    if (has_non_finite(again)) return;
+    const std::string second = core::to_json_text(again);
+    CHECK(second == first, "to_json_text(parse_json(to_json_text(x))) differs:\n  first:  " +
+                               first + "\n  second: " + second);
+}
+
+// ---- the reference evaluator: the conditions JSON read directly, no compilation ----
+
+std::u32string fold(std::string_view s) {
+    std::u32string out;
+    for (std::size_t pos = 0; pos < s.size();) {
+        const core::utf8::Decoded d = core::utf8::decode(s, pos);
+        out.push_back(d.valid ? core::fold_case(d.code_point)
+                              : 0x110000 + static_cast<unsigned char>(s[pos]));
+        pos += d.length;
+    }
+    return out;
+}
+
+std::optional<int> ref_compare(const Value& v, const Json& operand) {
+    if (v.kind == Value::Kind::text && operand.type == Json::Type::string) {
+        const std::u32string a = fold(v.text), b = fold(operand.string);
+        return a < b ? -1 : a > b ? 1 : 0;
+    }
+    if (v.kind == Value::Kind::number && operand.type == Json::Type::number) {
+        return v.number < operand.number ? -1 : v.number > operand.number ? 1 : 0;
+    }
+    if (v.kind == Value::Kind::boolean && operand.type == Json::Type::boolean) {
+        return int(v.boolean) - int(operand.boolean);
+    }
+    return std::nullopt;
+}
+
+bool ref_equal(const Value& v, const Json& operand) {
+    const std::optional<int> c = ref_compare(v, operand);
+    return c && *c == 0;
+}
+
+bool ref_operator(const std::string& op, const Json& operand, const Value& v) {
+    if (op == "exists") return (v.kind != Value::Kind::missing) == operand.boolean;
+    if (v.kind == Value::Kind::missing) return false;
+    if (op == "eq") return ref_equal(v, operand);
+    if (op == "neq") return !ref_equal(v, operand);
+    if (op == "in" || op == "not_in") {
+        bool found = false;
+        for (const Json& e : operand.array) found = found || ref_equal(v, e);
+        return op == "in" ? found : !found;
+    }
+    if (op == "prefix" || op == "contains") {
+        if (v.kind != Value::Kind::text) return false;
+        const std::u32string hay = fold(v.text), needle = fold(operand.string);
+        return op == "prefix" ? hay.compare(0, needle.size(), needle) == 0
+                              : hay.find(needle) != std::u32string::npos;
+    }
+    if (op == "between") {
+        const std::optional<int> low = ref_compare(v, operand.array[0]);
+        const std::optional<int> high = ref_compare(v, operand.array[1]);
+        return low && high && *low >= 0 && *high <= 0;
+    }
+    const std::optional<int> c = ref_compare(v, operand);
+    if (!c) return false;
+    if (op == "gt") return *c > 0;
+    if (op == "gte") return *c >= 0;
+    if (op == "lt") return *c < 0;
+    if (op == "lte") return *c <= 0;
+    fail("reference evaluator does not know operator " + op);
+}
+
+using Lead = std::map<std::string, Value>;  // field as written in conditions -> value
+
+bool ref_conditions(const Json& conditions, const Lead& lead) {
+    for (const auto& [key, value] : conditions.object) {
+        if (key == "any") {
+            bool one = false;
+            for (const Json& alternative : value.array) one = one || ref_conditions(alternative, lead);
+            if (!one) return false;
+        } else if (key == "all") {
+            for (const Json& alternative : value.array) {
+                if (!ref_conditions(alternative, lead)) return false;
+            }
+        } else {
+            const auto found = lead.find(key);
+            const Value v = found == lead.end() ? Value{} : found->second;
+            if (value.type == Json::Type::object) {
+                for (const auto& [op, operand] : value.object) {
+                    if (!ref_operator(op, operand, v)) return false;
+                }
+            } else if (!ref_operator(value.type == Json::Type::array ? "in" : "eq", value, v)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+bool evaluated_before(const RuleSpec& a, const RuleSpec& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.created_at_us != b.created_at_us) return a.created_at_us < b.created_at_us;
+    return a.id < b.id;
+}
+
+// ---- leads ----
+
+// Texts and numbers a lead's values are drawn from.  Texts live in a deque, whose elements
+// never move, so the string_views in Value stay valid; others view the document (alive for
+// the whole call) or the input bytes (alive until LLVMFuzzerTestOneInput returns).
+struct Pool {
+    std::deque<std::string> owned;
+    std::vector<std::string_view> texts;
+    std::vector<double> numbers;
+};
+
+Pool make_pool(const Json& doc, std::string_view input, Rng& rng) {
+    std::vector<const std::string*> strings;
+    std::vector<double> numbers;
+    collect(doc, strings, numbers);
+    Pool pool;
+    const auto own = [&](std::string s) { pool.texts.push_back(pool.owned.emplace_back(std::move(s))); };
+    for (const std::string* s : strings) {
+        pool.texts.push_back(*s);
+        std::string upper = *s;
+        for (char& c : upper) c = (c >= 'a' && c <= 'z') ? char(c - 32) : c;
+        own(upper);
+        own(core::normalize_company(*s));  // non-ASCII letters folded
+        own(s->substr(0, s->size() / 2));
+        own("x" + *s);
+        own(*s + "Z");
+        own(*s + "\xC3");          // a truncated UTF-8 sequence: an invalid byte
+        own("\xFF" + *s);          // an invalid byte first
+    }
+    own("");
+    own("\xC4\xB0");  // U+0130, folds to "i": equal texts of different lengths
+    for (int i = 0; i < 4 && !input.empty(); ++i) {
+        const std::size_t begin = rng.pick(input.size());
+        pool.texts.push_back(input.substr(begin, rng.pick(input.size() - begin + 1)));
+    }
+    for (double n : numbers) {
+        pool.numbers.push_back(n);
+        if (std::isfinite(n)) {
+            pool.numbers.push_back(n + 1);
+            pool.numbers.push_back(n - 0.5);
+            pool.numbers.push_back(std::nextafter(n, std::numeric_limits<double>::infinity()));
+            pool.numbers.push_back(std::nextafter(n, -std::numeric_limits<double>::infinity()));
+        }
+    }
+    const double fixed[] = {0.0, -0.0, 1, -1, 10, 500, 1e308, -1e-300,
+                            std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity(),
+                            std::numeric_limits<double>::denorm_min()};
+    pool.numbers.insert(pool.numbers.end(), std::begin(fixed), std::end(fixed));
+    return pool;
+}
+
+Value make_value(const FieldRef& field, const Pool& pool, Rng& rng, int lead) {
+    Value v;
+    if (lead == 0) return v;  // every field missing
+    // Mostly what the adapter hands over (text columns, a number company_size, any JSON type
+    // for attributes), sometimes any kind: the core must cope with both.
+    enum { missing, text, number, boolean, other } kind;
+    const std::size_t r = rng.pick(100);
+    if (field.kind == FieldRef::Kind::column && r < 85) {
+        kind = r < 15 ? missing : field.numeric ? number : text;
+    } else {
+        kind = r < 15 ? missing : r < 55 ? text : r < 80 ? number : r < 92 ? boolean : other;
+    }
+    switch (kind) {
+        case missing: break;
+        case text:
+            v.kind = Value::Kind::text;
+            v.text = pool.texts[rng.pick(pool.texts.size())];
+            break;
+        case number:
+            v.kind = Value::Kind::number;
+            v.number = pool.numbers[rng.pick(pool.numbers.size())];
+            break;
+        case boolean:
+            v.kind = Value::Kind::boolean;
+            v.boolean = rng.chance(50);
+            break;
+        case other: v.kind = Value::Kind::other; break;
+    }
+    return v;
+}
+
+std::string field_key(const FieldRef& f) {
+    return f.kind == FieldRef::Kind::attribute ? "attributes." + f.name : f.name;
+}
+
+void check_fields(const RuleSet& set) {
+    static const char* const kColumns[] = {"company_industry", "company_size", "company_location",
+                                           "country", "email", "phone", "company_name",
+                                           "company_domain"};
+    std::vector<std::string> seen;
+    for (const FieldRef& f : set.fields()) {
+        const std::string key = field_key(f);
+        CHECK(std::find(seen.begin(), seen.end(), key) == seen.end(), "field twice: " + key);
+        seen.push_back(key);
+        if (f.kind == FieldRef::Kind::column) {
+            CHECK(std::any_of(std::begin(kColumns), std::end(kColumns),
+                              [&](const char* c) { return f.name == c; }),
+                  "unknown column field " + f.name);
+            CHECK(f.numeric == (f.name == "company_size"), "numeric flag wrong for " + f.name);
+        } else {
+            CHECK(!f.name.empty() && !f.numeric, "bad attribute field " + key);
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    Rng rng(fnv1a(input));
+
+    Json doc;
+    try {
+        doc = core::parse_json(input);
+    } catch (const UserError& e) {
+        CHECK(std::string_view(e.sqlstate()) == "22P02",
+              "parse error with SQLSTATE " + std::string(e.sqlstate()));
+        CHECK(std::string_view(e.what()).substr(0, 19) == "invalid JSON at byt",
+              "parse error message: " + std::string(e.what()));
+        return 0;
+    }
+    check_round_trip(doc);
+
+    // The rules' conditions.
+    std::vector<const Json*> conditions;
+    if (doc.type == Json::Type::array && !doc.array.empty() && doc.array.size() <= 3) {
+        for (const Json& e : doc.array) conditions.push_back(&e);
+    } else {
+        const std::size_t copies = 1 + rng.pick(3);
+        conditions.assign(copies, &doc);
+    }
+    const std::size_t n = conditions.size();
+
+    core::RuleLimits limits;
+    if (rng.chance(25)) {
+        limits.max_depth = static_cast<int>(rng.pick(9));
+        limits.max_predicates = 1 + static_cast<int>(rng.pick(256));
+        limits.max_list = 1 + static_cast<int>(rng.pick(20));
+        limits.max_string_bytes = 1 + static_cast<int>(rng.pick(40));
+        limits.max_key_bytes = 1 + static_cast<int>(rng.pick(40));
+    }
+
+    // Validation alone, rule by rule.
+    std::vector<std::optional<std::string>> errors(n);  // validation message, if any
+    for (std::size_t i = 0; i < n; ++i) {
+        try {
+            core::validate_conditions(*conditions[i], limits);
+        } catch (const UserError& e) {
+            CHECK(std::string_view(e.sqlstate()) == "22023",
+                  "validation error with SQLSTATE " + std::string(e.sqlstate()));
+            CHECK(std::string_view(e.what()).substr(0, 10) == "conditions",
+                  "validation message does not start with the path: " + std::string(e.what()));
+            errors[i] = e.what();
+        }
+    }
+
+    // The rule specs; ties in priority and creation time are common, to exercise the order.
+    std::vector<std::pair<RuleSpec, Json>> rules;
+    std::vector<RuleSpec> specs;
+    for (std::size_t i = 0; i < n; ++i) {
+        RuleSpec s;
+        s.name = "r" + std::to_string(i);
+        s.priority = static_cast<std::int32_t>(rng.pick(3)) - (rng.chance(5) ? 2147483647 : 0);
+        s.created_at_us = static_cast<std::int64_t>(rng.pick(3)) * 1000000;
+        s.id[0] = static_cast<unsigned char>(rng.chance(50) ? 0x80 : 0x01);
+        s.id[15] = static_cast<unsigned char>(rng.pick(2));
+        s.destination[0] = static_cast<unsigned char>(i + 1);
+        s.destination_usable = !rng.chance(15);
+        specs.push_back(s);
+        rules.emplace_back(s, *conditions[i]);
+    }
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return evaluated_before(specs[a], specs[b]);
+    });
+
+    std::optional<RuleSet> set;
+    try {
+        set.emplace(std::move(rules), limits);
+    } catch (const UserError& e) {
+        std::optional<std::size_t> first_bad;
+        for (std::size_t i : order) {
+            if (errors[i]) {
+                first_bad = i;
+                break;
+            }
+        }
+        CHECK(first_bad.has_value(),
+              "RuleSet rejected rules that validate_conditions accepts: " + std::string(e.what()));
+        const std::string expected = "rule \"" + specs[*first_bad].name + "\": " + *errors[*first_bad];
+        CHECK(e.what() == expected, "RuleSet message \"" + std::string(e.what()) +
+                                        "\", expected \"" + expected + "\"");
+        CHECK(std::string_view(e.sqlstate()) == "22023", "RuleSet error SQLSTATE");
+        return 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        CHECK(!errors[i], "RuleSet accepted a rule validate_conditions rejects: " + *errors[i]);
+    }
+
+    CHECK(set->size() == n, "RuleSet::size()");
+    for (std::size_t k = 0; k < n; ++k) {
+        CHECK(set->rule(k).name == specs[order[k]].name,
+              "evaluation order: position " + std::to_string(k) + " holds " + set->rule(k).name +
+                  ", expected " + specs[order[k]].name);
+    }
+    check_fields(*set);
+
+    // Leads: Value arrays indexed like fields(), plus one never-read element so that data()
+    // is never null for rules that read no field.
+    const Pool pool = make_pool(doc, input, rng);
+    const std::vector<FieldRef>& fields = set->fields();
+    for (int lead_no = 0; lead_no < 6; ++lead_no) {
+        std::vector<Value> values;
+        Lead lead;
+        for (const FieldRef& f : fields) {
+            values.push_back(make_value(f, pool, rng, lead_no));
+            lead[field_key(f)] = values.back();
+        }
+        values.emplace_back();
+
+        const int m = set->match(values.data());
+        CHECK(m >= -1 && m < static_cast<int>(n), "match() out of range: " + std::to_string(m));
+        CHECK(set->match(values.data()) == m, "match() is not deterministic");
+        int first_matched = -1;
+        for (std::size_t k = 0; k < n; ++k) {
+            const Explanation x = set->explain(k, values.data());
+            const RuleSpec& spec = specs[order[k]];
+            const bool expected = spec.destination_usable && ref_conditions(*conditions[order[k]], lead);
+            CHECK(x.matched == expected,
+                  "rule " + spec.name + ": explain says " + (x.matched ? "matched" : "not matched") +
+                      ", the reference evaluator " + (expected ? "matched" : "not matched") +
+                      " (failed_path " + x.failed_path + ", expected " + x.expected + ", actual " +
+                      x.actual + ")");
+            if (x.matched) {
+                CHECK(x.failed_path.empty() && x.expected.empty() && x.actual.empty(),
+                      "a matched explanation names a failure");
+                if (first_matched < 0) first_matched = static_cast<int>(k);
+            } else if (!spec.destination_usable) {
+                CHECK(x.failed_path == "destination", "unusable destination not named");
+            } else {
+                CHECK(x.failed_path.compare(0, 10, "conditions") == 0,
+                      "failed_path not under conditions: " + x.failed_path);
+                CHECK(!x.expected.empty() && !x.actual.empty(), "empty expected or actual");
+            }
+        }
+        CHECK(m == first_matched, "match() = " + std::to_string(m) +
+                                      " but the first rule explain() matches is " +
+                                      std::to_string(first_matched));
+    }
+    return 0;
+}
