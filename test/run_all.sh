@@ -61,6 +61,11 @@ echo "== integration (libpq)"
 run_counted_suite integration "$log_dir/integration.log" \
     bash "$root/test/integration/run_integration_tests.sh"
 
+# The benchmark harness on a tiny dataset: proves the driver still runs (timings are
+# reported, never asserted).
+echo "== bench (--quick)"
+run_counted_suite bench "$log_dir/bench.log" bash "$root/bench/run_bench.sh" --quick --output "$log_dir/bench"
+
 echo
 echo "== summary ($(( $(date +%s) - started )) s; logs in $log_dir)"
 print_totals

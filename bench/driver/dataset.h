@@ -1,0 +1,53 @@
+// The driver's side of bench/sql/dataset.sql: growing the history, preparing each
+// measurement's working set, and setting up the retry queue.  Everything here happens before
+// a measurement's clock starts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pq.h"
+
+namespace bench {
+
+struct WorkingSet {
+    std::vector<std::string> ids;  // its pending leads, in arrival order
+    long long leads_in_table = 0;  // rows in lead_router.leads, history included
+};
+
+class Dataset {
+public:
+    explicit Dataset(Connection& admin) : admin_(admin) {}
+
+    long long history() { return std::stoll(admin_.scalar("SELECT history FROM bench.state")); }
+
+    // Grows the history to `target` leads in chunks (each its own transaction), then VACUUM
+    // ANALYZE: what a table that has been in production looks like to the planner.
+    void grow_history(long long target);
+
+    // Deletes the previous working set and creates a fresh one of n pending leads, then
+    // vacuums, so that every measurement starts from the same clean state (no dead rows of
+    // the previous measurement).
+    WorkingSet prepare(long n, double dup_share, double nomatch_share,
+                       const std::string& source_workspace = "");
+
+    // Retry queue: n leads that match no rule are routed (and so queued), then a rule that
+    // matches them is added and their retries are made due now.  Returns the due queue rows.
+    long long prepare_retry_queue(long n);
+    long long due_retries();     // open, due queue rows of the retry workspace
+    long long routed_retries();  // leads of the retry workspace routed so far
+    void drop_retry_rule();
+
+    // The background worker drains this database's queue when lead_router.database names it
+    // and lead_router.worker_enabled is on (toggled with ALTER SYSTEM and a reload).
+    bool worker_serves_this_database();
+    void enable_worker(bool on);
+
+    bool has_function(const std::string& signature);
+
+private:
+    void settle();  // VACUUM (ANALYZE)
+    Connection& admin_;
+};
+
+}  // namespace bench

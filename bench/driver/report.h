@@ -1,0 +1,62 @@
+// The results: bench/results/<timestamp>.json (shape documented in bench/README.md, "Results
+// JSON"), the Markdown summary on stdout, and the EXPLAIN plans as Markdown.
+//
+// The bars of issue 6 are computed here, each with a verdict pass / miss / n/a.  A missed bar
+// is reported, never an error: CI never asserts timings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "stats.h"
+
+namespace bench {
+
+struct Bar {
+    std::string id;           // stable key, e.g. route_lead_vs_seed_flow_8
+    std::string description;  // what is compared
+    std::string comparison;   // ">=" or "<="
+    double target = 0;
+    std::string unit;         // "x", "leads/s", "ms", "rows/s"
+    std::optional<double> measured;
+    std::string verdict;      // pass, miss, n/a
+    std::string detail;
+};
+
+struct ExplainPlan {
+    std::string name, source, statement, plan;
+    std::vector<std::optional<std::string>> args;
+};
+
+struct RunInfo {
+    std::string started_at, finished_at;  // UTC, ISO 8601
+    double wall_s = 0;
+    std::string git_commit;
+    bool git_dirty = false;
+    std::string server_version, server_version_full, extension_version;
+    std::vector<std::pair<std::string, std::string>> settings;  // name, current_setting()
+    int nproc = 0;
+    long long memory_mb = 0;
+    std::string cpu_model, kernel;
+    std::string loadavg;  // /proc/loadavg's 1, 5, 15 minute figures when the run started
+    std::vector<std::pair<std::string, std::string>> parameters;  // name, JSON text
+    std::vector<Measurement> measurements;
+    std::vector<Bar> bars;
+    std::vector<ExplainPlan> explains;
+    long long explain_table_leads = 0;
+    bool generic_plans = true;
+};
+
+std::vector<Bar> compute_bars(const std::vector<Measurement>& measurements, int bar_clients);
+
+std::string to_json(const RunInfo& run);
+std::string to_markdown(const RunInfo& run);
+std::string explain_markdown(const RunInfo& run);
+
+// One row of the Markdown table, also printed as progress while the run goes.
+std::string markdown_row(const Measurement& m);
+std::string markdown_header();
+
+}  // namespace bench
