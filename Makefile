@@ -39,6 +39,9 @@ ISOLATION_OPTS = --inputdir=$(CURDIR)/test/isolation --outputdir=$(CURDIR)/test/
 EXTRA_CLEAN = tmp_check tmp_check_iso test/isolation/output results regression.diffs regression.out \
               test/unit/run_unit_tests test/unit/*.o .deps
 
+# Debian's PGXS tracks no header dependencies: rebuild every object when any header changes.
+$(OBJS): $(wildcard extension/*/*.h worker/*.h)
+
 # The control file lives in extension/; PGXS expects it at the top.
 extension_control = extension/$(EXTENSION).control
 

@@ -49,8 +49,12 @@ LEAD_ROUTER_FUNCTION(lr_complete_routing) {
     pg::connect();
     lead_router::pg::access_control::require_lead_access_by_id(lead_id);
     transitions::check_completion(lead_id, destination, PG_GETARG_DATUM(2), PG_ARGISNULL(2));
-    const bool completed = transitions::complete(lead_id, destination, PG_GETARG_DATUM(2),
-                                                 PG_ARGISNULL(2), PG_GETARG_DATUM(3));
+    transitions::Routed move{*DatumGetUUIDP(lead_id), *DatumGetUUIDP(destination), !PG_ARGISNULL(2),
+                             {}};
+    if (move.has_rule) move.rule = *PG_GETARG_UUID_P(2);
+    bool completed;
+    int32 attempts;
+    transitions::route_to(&move, 1, PG_GETARG_UUID_P(3), 0, &completed, &attempts);
     pg::finish();
     PG_RETURN_BOOL(completed);
 }
@@ -78,8 +82,17 @@ LEAD_ROUTER_FUNCTION(lr_fail_routing) {
                  errhint("Only the owner of a routing lock taken with acquire_routing_lock() "
                          "can fail it.")));
     }
-    const bool queued = transitions::record_failure(lead_id, PG_GETARG_DATUM(1), lead.attempts,
-                                                    max_attempts, 0, "retry");
+    // acquire_routing_lock counted this attempt already: increment 0.
+    const bool queued = lead.attempts < max_attempts;
+    const transitions::Failure failure{*DatumGetUUIDP(lead_id), PG_GETARG_DATUM(1),
+                                       transitions::next_retry_at(lead.attempts), max_attempts,
+                                       "retry"};
+    int32 attempts;
+    if (queued) {
+        transitions::requeue(&failure, 1, 0, &attempts);
+    } else {
+        transitions::fail(&failure, 1, 0, &attempts);
+    }
     pg::finish();
     PG_RETURN_TEXT_P(cstring_to_text(queued ? "queued" : "failed"));
 }

@@ -76,13 +76,16 @@ LEAD_ROUTER_FUNCTION(lr_route_pending_leads) {
 
     pg::connect();
     SPITupleTable* leads = flow::lock_due_pending(batch_size);
-    const uint64 count = SPI_processed;
-    for (uint64 i = 0; i < count; ++i) {
-        const flow::Outcome outcome = flow::route_row(leads->vals[i], leads->tupdesc, kDefaultMaxAttempts);
+    const int count = static_cast<int>(SPI_processed);
+    int32* max_attempts = static_cast<int32*>(palloc(sizeof(int32) * (count + 1)));
+    for (int i = 0; i < count; ++i) max_attempts[i] = kDefaultMaxAttempts;
+    flow::Outcome* outcomes = static_cast<flow::Outcome*>(palloc(sizeof(flow::Outcome) * (count + 1)));
+    flow::route_rows(leads->vals, leads->tupdesc, count, max_attempts, outcomes);
+    for (int i = 0; i < count; ++i) {
         Datum values[1 + kResultColumns];
         bool nulls[1 + kResultColumns] = {};
         values[0] = SPI_getbinval(leads->vals[i], leads->tupdesc, pg::lead_fields::kId, &nulls[0]);
-        outcome_datums(outcome, values + 1, nulls + 1);
+        outcome_datums(outcomes[i], values + 1, nulls + 1);
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
     }
     pg::finish();

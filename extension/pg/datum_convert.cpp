@@ -42,6 +42,17 @@ Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name
     return DatumGetIntervalP(value);
 }
 
+Datum make_array(const Datum* elems, const bool* nulls, int n, Oid element_type) {
+    int16 len;
+    bool byval;
+    char align;
+    get_typlenbyvalalign(element_type, &len, &byval, &align);
+    int dims[1] = {n};
+    int lbs[1] = {1};
+    return PointerGetDatum(construct_md_array(const_cast<Datum*>(elems), const_cast<bool*>(nulls),
+                                              1, dims, lbs, element_type, len, byval, align));
+}
+
 const char* clipped_for_message(const char* text, int max_bytes) {
     const int len = static_cast<int>(strlen(text));
     if (len <= max_bytes) return text;

@@ -28,6 +28,9 @@ int32 int32_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, int32
 Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name,
                                 const char* low, const char* high);
 
+// A one-dimensional array of `n` elements of `element_type`; `nulls` may be nullptr.
+Datum make_array(const Datum* elems, const bool* nulls, int n, Oid element_type);
+
 // `text` for a message: at most `max_bytes` bytes (whole characters), "..." when cut.
 const char* clipped_for_message(const char* text, int max_bytes);
 

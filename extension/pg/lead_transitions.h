@@ -1,6 +1,8 @@
-// The routing state machine's transitions (SPEC.md "State machine"), each one saved SPI
-// statement that changes the lead, closes or opens its queue row and writes its audit row
-// together.  Shared by the primitive functions and by route_lead.  All require SPI_connect.
+// The routing state machine's transitions (SPEC.md "State machine").  Each transition is one
+// saved SPI statement that changes the leads, closes or opens their queue rows and writes
+// their audit rows together.  The moves route_lead makes are set-based — one statement per
+// kind of outcome for a whole batch — and the primitives use the same statements for one
+// lead.  All require SPI_connect.
 #pragma once
 
 #include "pg/postgres_headers.h"
@@ -10,11 +12,6 @@ namespace lead_router::pg::transitions {
 // pending | failed | stale routing -> routing, owned by `owner`; never waits on a row lock.
 // Returns false when the lead is not lockable or another session holds its row.
 bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before);
-
-// routing (held by `owner`) -> routed in `destination`, which must be active.
-// Returns false, changing nothing, when the lead is not in routing held by `owner` or the
-// destination became inactive (check_completion() reports the other causes first).
-bool complete(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null, Datum owner);
 
 // complete_routing's checks of its destination and rule against the lead: the destination
 // must be an active partner workspace other than the lead's source, and a matched rule must
@@ -32,21 +29,48 @@ struct LockedLead {
 };
 LockedLead lock_for_failure(Datum lead_id, Datum owner);
 
-// Records a failed attempt of a lead the caller holds: requeued with the backoff delay when
-// attempts < max_attempts (returns true), failed for good otherwise (returns false).
-// `attempt_increment` is 1 when this call also counts the attempt (route_lead), 0 when
-// acquire_routing_lock already did.  `requeue_result` is the audit result of a requeue.
-bool record_failure(Datum lead_id, Datum error_text, int32 attempts, int32 max_attempts,
-                    int32 attempt_increment, const char* requeue_result);
+// ---- Set-based moves.  `increment` is 1 when the move also counts the attempt (route_lead
+// and its batches), 0 when acquire_routing_lock already did (the primitives).  Each clears
+// any routing lock and closes the lead's open queue row.
 
-// route_lead's one-step moves for a lead row the caller holds FOR UPDATE; each counts the
-// attempt, clears any lock, closes the open queue row and writes the audit row.
-// pending | failed | stale routing -> routed in `destination` (if it is active; returns
-// false, changing nothing, otherwise).  `attempt` receives the lead's attempt count.
-bool route_to(Datum lead_id, Datum destination, Datum rule_id, int32* attempt);
-// ... -> routed as a duplicate of `original`, staying in its source workspace.  Returns
-// false, changing nothing, when another session holds the original's row.
-bool mark_duplicate(Datum lead_id, Datum original, int32* attempt);
+// -> routed in `destination` (which must still be active), by `rule` (may be absent).
+struct Routed {
+    pg_uuid_t lead;
+    pg_uuid_t destination;
+    bool has_rule;
+    pg_uuid_t rule;
+};
+// `owner` (nullable): move only leads in routing held by it (complete_routing); without it
+// the caller holds the rows.  moved[i] and attempts[i] report each item.
+void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 increment, bool* moved,
+              int32* attempts);
+
+// -> routed as a duplicate of `original`, staying in the source workspace.
+struct Duplicate {
+    pg_uuid_t lead;
+    pg_uuid_t original;
+};
+// Takes FOR KEY SHARE on the originals (duplicate_of's foreign key needs it) without waiting:
+// a session that holds an original FOR UPDATE — a batch that locked it and then found it
+// routed keeps that lock — must not make us wait.  locked[i] false: try the lead later.
+void lock_originals(const Duplicate* items, int n, bool* locked);
+void mark_duplicates(const Duplicate* items, int n, int32* attempts);
+
+// A failed attempt: -> pending with a new queue row due at `next_retry_at` (requeue), or
+// -> failed for good.  `error` is stored cut to kMaxStoredErrorBytes.
+struct Failure {
+    pg_uuid_t lead;
+    Datum error;                // text
+    TimestampTz next_retry_at;  // requeue only
+    int32 max_attempts;         // requeue only
+    const char* audit_result;   // requeue only: "retry" or "no_match"
+};
+void requeue(const Failure* items, int n, int32 increment, int32* attempts);
+void fail(const Failure* items, int n, int32 increment, int32* attempts);
+
+// When the next attempt after `attempts` failed ones is due: now + the backoff with jitter.
+TimestampTz next_retry_at(int32 attempts);
+
 // Audit row for a stale routing lock that route_lead takes over.
 void log_stale_takeover(Datum lead_id, Datum source_workspace_id, int32 attempts);
 

@@ -30,13 +30,14 @@ SELECT q.id, q.lead_id, q.workspace_id, q.max_attempts
     3,
     {INT4OID, BOOLOID, UUIDOID}};
 
-// A queue row that no longer describes a lead waiting for a retry.
+// Queue rows that no longer describe a lead waiting for a retry, closed with their reasons.
 Statement close_stale_stmt = {
     R"sql(
-UPDATE lead_router.routing_queue SET processed_at = pg_catalog.now(), last_error = $2
- WHERE id = $1)sql",
+UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now(), last_error = i.reason
+  FROM unnest($1::int8[], $2::text[]) AS i(id, reason)
+ WHERE q.id = i.id)sql",
     2,
-    {INT8OID, TEXTOID}};
+    {INT8ARRAYOID, TEXTARRAYOID}};
 
 Statement outlook_stmt = {
     R"sql(
@@ -48,11 +49,6 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM lead_router.routing_queue
     1,
     {INT8OID}};
 
-void close_stale(Datum queue_id, const char* reason) {
-    const Datum values[] = {queue_id, CStringGetTextDatum(reason)};
-    execute(close_stale_stmt, values, nullptr, false);
-}
-
 }  // namespace
 
 Counts process(int32 batch_size) {
@@ -61,43 +57,73 @@ Counts process(int32 batch_size) {
     const Datum pick_args[] = {Int32GetDatum(batch_size), BoolGetDatum(scope.bypass),
                                UUIDPGetDatum(&scope.user)};
     const char pick_nulls[] = {' ', ' ', scope.has_user ? ' ' : 'n'};
-    execute(pick_due_stmt, pick_args, pick_nulls, false);
-    SPITupleTable* rows = SPI_tuptable;
-    const uint64 count = SPI_processed;
-    for (uint64 i = 0; i < count; ++i) {
+    const int n = static_cast<int>(execute(pick_due_stmt, pick_args, pick_nulls, false));
+    if (n == 0) return counts;
+    SPITupleTable* queue = SPI_tuptable;
+    const auto queue_column = [&](int i, int col) {
         bool isnull;
-        const Datum queue_id = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
-        const Datum lead_id = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull);
-        const Datum workspace = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
-        const int32 max_attempts = Max(1, Min(kMaxAttemptsLimit, DatumGetInt32(
-            SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &isnull))));
+        return SPI_getbinval(queue->vals[i], queue->tupdesc, col, &isnull);
+    };
 
-        SPITupleTable* lead = route_flow::lock_lead(lead_id);
-        if (lead == nullptr) {
-            ++counts.skipped;  // held by another session (a missing lead cascades its rows away)
+    // Lock the queue rows' leads in one statement; a lead another session holds is skipped.
+    Datum* lead_ids = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    for (int i = 0; i < n; ++i) lead_ids[i] = queue_column(i, 2);
+    SPITupleTable* leads = route_flow::lock_leads(make_array(lead_ids, nullptr, n, UUIDOID));
+    const int locked = static_cast<int>(SPI_processed);
+
+    HeapTuple* rows = static_cast<HeapTuple*>(palloc(sizeof(HeapTuple) * n));
+    int32* max_attempts = static_cast<int32*>(palloc(sizeof(int32) * n));
+    Datum* stale_ids = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    Datum* stale_reasons = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    int routable = 0, stale = 0;
+    for (int i = 0; i < n; ++i) {
+        HeapTuple row = nullptr;
+        bool isnull;
+        for (int k = 0; k < locked && row == nullptr; ++k) {
+            const Datum id = SPI_getbinval(leads->vals[k], leads->tupdesc, lf::kId, &isnull);
+            if (memcmp(DatumGetUUIDP(id)->data, DatumGetUUIDP(lead_ids[i])->data, UUID_LEN) == 0) {
+                row = leads->vals[k];
+            }
+        }
+        if (row == nullptr) {
+            ++counts.skipped;  // held by another session (a deleted lead cascades its rows away)
             continue;
         }
-        HeapTuple row = lead->vals[0];
-        const Datum source = SPI_getbinval(row, lead->tupdesc, lf::kSource, &isnull);
-        const char* status = TextDatumGetCString(SPI_getbinval(row, lead->tupdesc, lf::kStatus, &isnull));
-        if (std::memcmp(DatumGetUUIDP(source)->data, DatumGetUUIDP(workspace)->data, UUID_LEN) != 0) {
-            close_stale(queue_id, "queue row does not match the lead's source workspace");
-            ++counts.processed;
+        const Datum source = SPI_getbinval(row, leads->tupdesc, lf::kSource, &isnull);
+        const char* status = TextDatumGetCString(SPI_getbinval(row, leads->tupdesc, lf::kStatus, &isnull));
+        const char* reason = nullptr;
+        if (memcmp(DatumGetUUIDP(source)->data, DatumGetUUIDP(queue_column(i, 3))->data, UUID_LEN) != 0) {
+            reason = "queue row does not match the lead's source workspace";
+        } else if (strcmp(status, "pending") != 0 && strcmp(status, "routing") != 0) {
+            reason = psprintf("lead is %s", status);
+        }
+        if (reason != nullptr) {
+            stale_ids[stale] = queue_column(i, 1);
+            stale_reasons[stale++] = CStringGetTextDatum(reason);
             continue;
         }
-        if (strcmp(status, "pending") != 0 && strcmp(status, "routing") != 0) {
-            close_stale(queue_id, psprintf("lead is %s", status));
-            ++counts.processed;
-            continue;
-        }
-        const route_flow::Outcome outcome = route_flow::route_row(row, lead->tupdesc, max_attempts);
-        switch (outcome.status) {
+        rows[routable] = row;
+        max_attempts[routable++] =
+            Max(1, Min(kMaxAttemptsLimit, DatumGetInt32(queue_column(i, 4))));
+    }
+    if (stale > 0) {
+        const Datum args[] = {make_array(stale_ids, nullptr, stale, INT8OID),
+                              make_array(stale_reasons, nullptr, stale, TEXTOID)};
+        execute(close_stale_stmt, args, nullptr, false);
+        counts.processed += stale;
+    }
+
+    route_flow::Outcome* outcomes =
+        static_cast<route_flow::Outcome*>(palloc(sizeof(route_flow::Outcome) * (routable + 1)));
+    route_flow::route_rows(rows, leads->tupdesc, routable, max_attempts, outcomes);
+    for (int i = 0; i < routable; ++i) {
+        switch (outcomes[i].status) {
             case route_flow::Status::routed:
             case route_flow::Status::duplicate: ++counts.routed; break;
             case route_flow::Status::queued: ++counts.requeued; break;
             case route_flow::Status::failed: ++counts.failed; break;
-            case route_flow::Status::locked: ++counts.skipped; continue;
-            case route_flow::Status::expired: close_stale(queue_id, "lead is expired"); break;
+            case route_flow::Status::locked:
+            case route_flow::Status::expired: ++counts.skipped; continue;
         }
         ++counts.processed;
     }

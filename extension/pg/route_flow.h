@@ -1,6 +1,7 @@
-// The whole routing of one lead (SPEC.md route_lead): lock without waiting, duplicate
-// check, rule evaluation, then routed / duplicate / queued / failed, all in the caller's
-// transaction.  Shared by route_lead, route_pending_leads and the retry queue.
+// Routing leads (SPEC.md route_lead): lock without waiting, duplicate check, rule
+// evaluation, then routed / duplicate / queued / failed, all in the caller's transaction.
+// route_lead routes one lead, route_pending_leads and the retry queue many at once; all go
+// through route_rows.  Everything here requires SPI_connect.
 #pragma once
 
 #include "pg/postgres_headers.h"
@@ -29,19 +30,19 @@ struct Outcome {
 const char* status_name(Status status);
 
 // Routes one lead by id.  `expected_source` (may be nullptr) must be the lead's source
-// workspace.  Requires SPI_connect.  Unknown lead: P0002.
+// workspace; the caller must be allowed to act on it (else P0002, as for an unknown lead).
 Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_attempts);
 
-// Locks one lead row (LEAD_ROUTER_LEAD_COLUMNS) without waiting; nullptr when another
-// session holds it or it does not exist.  Requires SPI_connect.
-SPITupleTable* lock_lead(Datum lead_id);
-
-// Selects up to `batch_size` due pending leads (no future retry scheduled), oldest first,
-// skipping rows other sessions hold, and locks them; returns the SPI tuple table of rows in
-// LEAD_ROUTER_LEAD_COLUMNS form.  Requires SPI_connect.
+// Locks the due pending leads of the caller's workspaces — pending, and no retry scheduled
+// in the future — at most `batch_size`, longest due first, skipping rows other sessions hold.
+// Returns the SPI tuple table (LEAD_ROUTER_LEAD_COLUMNS rows).
 SPITupleTable* lock_due_pending(int32 batch_size);
 
-// Routes a lead whose row (LEAD_ROUTER_LEAD_COLUMNS) the caller holds FOR UPDATE.
-Outcome route_row(HeapTuple row, TupleDesc desc, int32 max_attempts);
+// Locks the leads of `lead_ids` (a uuid[] datum) that no other session holds.
+SPITupleTable* lock_leads(Datum lead_ids);
+
+// Routes locked lead rows (LEAD_ROUTER_LEAD_COLUMNS) together: out[i] is rows[i]'s outcome,
+// max_attempts[i] its attempt limit.  Set-based writes, one statement per kind of outcome.
+void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempts, Outcome* out);
 
 }  // namespace lead_router::pg::route_flow

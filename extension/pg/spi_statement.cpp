@@ -10,7 +10,11 @@ namespace {
 
 SPIPlanPtr prepared_plan(Statement& stmt) {
     if (stmt.plan == nullptr) {
-        SPIPlanPtr plan = SPI_prepare(stmt.sql, stmt.nargs, stmt.argtypes);
+        // Generic plans always: every statement is keyed by ids or arrays of them, and with an
+        // array parameter the custom plans (which know its length) always look cheaper than
+        // the generic one, so the plan cache would otherwise plan again on every call.
+        SPIPlanPtr plan = SPI_prepare_cursor(stmt.sql, stmt.nargs, stmt.argtypes,
+                                             CURSOR_OPT_GENERIC_PLAN);
         if (plan == nullptr) {
             ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                             errmsg("could not prepare lead_router statement: %s",
