@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench: the lead_router benchmark (bench/README.md).  As root: installs missing packages,
 # builds and installs the extension and the driver, starts a throw-away server with default
-# durability (fsync and synchronous_commit on), loads the bench schema, initialises pgbench,
-# runs bench/driver/lead_router_bench, writes bench/results/<UTC timestamp>.json and
-# .explain.md, and prints the Markdown summary.  The server is stopped and removed on exit.
+# durability (fsync and synchronous_commit on), loads the bench schema and the extension's
+# statement texts (bench/extract_statements.pl), initialises pgbench, runs
+# bench/driver/lead_router_bench, writes bench/results/<UTC timestamp>.json and .explain.md,
+# and prints the Markdown summary.  The server is stopped and removed on exit.
 #
 #   bash bench/run_bench.sh                  # the default run (< 5 minutes on 2 cores)
 #   bash bench/run_bench.sh --quick          # < 1 minute, small sizes: proves the driver works
@@ -95,6 +96,13 @@ bench_psql lead_router_bench -c "CREATE EXTENSION lead_router" || die "CREATE EX
 for f in sql/dataset.sql plpgsql_route_lead.sql sql/explain_hot.sql; do
     bench_psql lead_router_bench -f - <"$root/bench/$f" || die "loading bench/$f failed"
 done
+# The statement texts EXPLAINed at the end of the run, read from the sources just built (not
+# copies); the extractor fails when it cannot read a declaration or finds none.
+statements_sql=$TEMP_SERVER_DIR/statements.sql
+perl "$root/bench/extract_statements.pl" --root "$root" >"$statements_sql" ||
+    die "bench/extract_statements.pl failed"
+bench_psql lead_router_bench -f - <"$statements_sql" ||
+    die "loading the extension's statements into bench.statements failed"
 
 driver=("$root/bench/driver/lead_router_bench" --host "$TEMP_PGHOST" --port "$TEMP_PGPORT"
         --dbname lead_router_bench --scratch "$TEMP_SERVER_DIR/scratch")

@@ -39,6 +39,19 @@ SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, at
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, company_size) VALUES ('00000000-0000-0000-0000-0000000000a1', -1)$$) AS negative_size;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, email) VALUES ('00000000-0000-0000-0000-0000000000a1', repeat('x', 321))$$) AS long_email;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, dedupe_hash) VALUES ('00000000-0000-0000-0000-0000000000a1', 'x')$$) AS hash_without_identity_is_cleared;
+-- the hash format is checked even where triggers do not run (logical replication apply)
+SET session_replication_role = replica;
+SELECT h.label, pg_temp.error_of(format($$INSERT INTO lead_router.leads (source_workspace_id, workspace_id, lead_expires_at, routing_due_at, dedupe_hash)
+                                           VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a1', now() + interval '1 day', now(), %L)$$, h.hash)) AS outcome
+  FROM (VALUES ('lower-case hex', repeat('0123456789abcdef', 4)),
+               ('upper-case hex', repeat('0123456789ABCDEF', 4)),
+               ('63 characters', repeat('a', 63)),
+               ('65 characters', repeat('a', 65)),
+               ('not hex', repeat('g', 64)),
+               ('64 bytes, 32 characters', repeat('é', 32)),
+               ('trailing space', repeat('a', 63) || ' ')) AS h(label, hash);
+RESET session_replication_role;
+DELETE FROM leads WHERE email IS NULL AND dedupe_hash IS NOT NULL;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id) VALUES ('00000000-0000-0000-0000-00000000ffff')$$) AS unknown_workspace;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id) VALUES (NULL)$$) AS no_workspace;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.workspaces (name, workspace_type) VALUES ('x', 'Partner!')$$) AS bad_type;

@@ -114,6 +114,25 @@ std::string target_text(const Bar& b) {
     return op + with_commas(b.target) + " " + b.unit;
 }
 
+// An argument as the EXPLAIN Markdown shows it: a long array literal (the 100 lead ids of a batch
+// statement) as its first two elements and its length; the JSON keeps every value.
+std::string shown_arg(const std::string& a) {
+    if (a.size() <= 120 || a.front() != '{' || a.back() != '}') return "'" + a + "'";
+    std::size_t elements = 1, cut = 0;
+    bool quoted = false;
+    for (std::size_t i = 1; i + 1 < a.size(); ++i) {
+        if (a[i] == '\\') {
+            ++i;
+        } else if (a[i] == '"') {
+            quoted = !quoted;
+        } else if (a[i] == ',' && !quoted) {
+            if (++elements == 3) cut = i;
+        }
+    }
+    if (cut == 0) return "'" + a + "'";
+    return "'" + a.substr(0, cut) + ",…}' (" + std::to_string(elements) + " elements)";
+}
+
 }  // namespace
 
 std::vector<Bar> compute_bars(const std::vector<Measurement>& ms, int n) {
@@ -241,7 +260,7 @@ std::string explain_markdown(const RunInfo& run) {
         out << "Parameters:";
         for (std::size_t i = 0; i < e.args.size(); ++i) {
             out << (i == 0 ? " " : ", ") << "$" << i + 1 << " = "
-                << (e.args[i] ? "'" + *e.args[i] + "'" : "NULL");
+                << (e.args[i] ? shown_arg(*e.args[i]) : "NULL");
         }
         out << "\n\n```\n" << e.plan << "```\n\n";
     }

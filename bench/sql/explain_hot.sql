@@ -1,12 +1,17 @@
 -- EXPLAIN (ANALYZE, BUFFERS) of the extension's hot statements, for bench/README.md.
 --
--- The SQL texts are copied from extension/pg/route_flow.cpp, lead_transitions.cpp,
--- rule_cache.cpp, retry_queue.cpp and functions/dedupe_functions.cpp (keep them in step).  The
--- extension runs them as SPI plans kept with SPI_keepplan, which PostgreSQL's plan cache turns
--- into generic plans after a few executions; so each statement is PREPAREd with its $n
--- parameters and explained as EXECUTE with concrete values, by default under
--- plan_cache_mode = force_generic_plan (what a long-lived backend runs).  Statements that
--- write are explained inside a subtransaction that is rolled back: nothing changes.
+-- The SQL texts are not copies: run_bench.sh loads bench.statements (below) with what
+-- bench/extract_statements.pl reads from the extension's C++ sources at bench time (every
+-- `Statement name_stmt = {"...", NARGS, {OIDs}}`), so the bench explains the texts the built
+-- extension runs.  bench.explain_hot joins them, by C++ variable name and source file, with
+-- its list of hot statements and the concrete arguments of each; a hot statement the sources
+-- no longer declare gives a row whose plan is an ERROR line, not a missing row.
+--
+-- The extension prepares these statements with CURSOR_OPT_GENERIC_PLAN and keeps them
+-- (SPI_keepplan), so a backend runs their generic plans; each statement is PREPAREd with its
+-- $n parameter types and explained as EXECUTE with concrete values, by default under
+-- plan_cache_mode = force_generic_plan.  Statements that write are explained inside a
+-- subtransaction that is rolled back: nothing changes.
 --
 --   SELECT * FROM bench.explain_hot();          -- generic plans
 --   SELECT * FROM bench.explain_hot(false);     -- custom plans
@@ -14,8 +19,18 @@
 
 \set ON_ERROR_STOP 1
 
+-- The extension's saved statements, one row per C++ declaration (bench/extract_statements.pl).
+CREATE TABLE bench.statements (
+    name   text NOT NULL,      -- the C++ variable, e.g. route_to_stmt
+    source text NOT NULL,      -- its file, relative to the repository
+    line   integer NOT NULL,
+    sql    text NOT NULL,
+    types  text[] NOT NULL,    -- SQL type names of $1, $2, ...
+    PRIMARY KEY (name, source)
+);
+
 -- Explains one statement; returns the plan text (or the error it raised).
-CREATE FUNCTION bench.explain_statement(sql text, types text, args text[], generic boolean)
+CREATE FUNCTION bench.explain_statement(sql text, types text[], args text[], generic boolean)
     RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     plan text := '';
@@ -27,12 +42,12 @@ BEGIN
                        CASE WHEN generic THEN 'force_generic_plan' ELSE 'force_custom_plan' END,
                        true);
     BEGIN
-        IF types = '' THEN
+        IF cardinality(types) = 0 THEN
             EXECUTE 'PREPARE bench_explain AS ' || sql;
             arg_list := '';
         ELSE
-            EXECUTE format('PREPARE bench_explain(%s) AS %s', types, sql);
-            arg_list := '(' || arg_list || ')';
+            EXECUTE format('PREPARE bench_explain(%s) AS %s', array_to_string(types, ', '), sql);
+            arg_list := '(' || coalesce(arg_list, '') || ')';
         END IF;
         FOR line IN EXECUTE 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_explain' || arg_list LOOP
             plan := plan || line || E'\n';
@@ -50,231 +65,164 @@ BEGIN
     RETURN plan;
 END $$;
 
+-- The hot statements, in the order of a routing: each row names a statement of
+-- bench.statements (C++ variable and file), who runs it, and its arguments (text, arrays as
+-- '{...}' literals).  Batch statements appear twice: with one lead, as route_lead runs them,
+-- and with the first 100 due pending leads, as route_pending_leads(100) runs them.
 CREATE FUNCTION bench.explain_hot(generic boolean DEFAULT true)
     RETURNS TABLE (name text, source text, statement text, args text[], plan text)
     LANGUAGE plpgsql AS $$
 DECLARE
-    lead_id text;
+    lead_id text;           -- the longest-due pending lead
     source_ws text;
-    lead_hash text;
-    original_id text;
-    original_hash text;
+    dest text;              -- destination and rule: the first rule of the lead's workspace
     rule_id text;
-    dest text := (bench.partner_workspaces())[1]::text;
+    batch int;              -- the first 100 due pending leads, as lock_due_pending takes them
+    batch_ids text;
+    batch_dests text;
+    batch_rules text;
+    batch_hashes text;
+    original_id text;       -- a routed lead a partner owns
+    original_hash text;
+    originals text;         -- `batch` of them
+    logged_id text;         -- a lead with a success audit row
+    queue_id text;          -- an open queue row
     owner text := gen_random_uuid()::text;
     cutoff text := (now() - interval '5 minutes')::text;
-    lead_columns constant text :=
-        'l.id, l.routing_status::text, l.routing_locked_at < $2, l.source_workspace_id, '
-        'l.workspace_id, l.routing_attempts, l.dedupe_hash, l.duplicate_of, l.company_industry, '
-        'l.company_size, l.company_location, l.country, l.email, l.phone, l.company_name, '
-        'l.company_domain, l.attributes';
+    retry_at text := (now() + interval '1 minute')::text;
     s record;
 BEGIN
-    -- concrete values: a due pending lead, a routed original owned by a partner, a rule
-    SELECT l.id::text, l.source_workspace_id::text, l.dedupe_hash
-      INTO lead_id, source_ws, lead_hash
+    SELECT l.id::text, l.source_workspace_id::text
+      INTO lead_id, source_ws
       FROM lead_router.leads l
      WHERE l.routing_status = 'pending' AND l.routing_due_at <= now()
      ORDER BY l.routing_due_at, l.id LIMIT 1;
+    SELECT r.id::text, r.destination_workspace_id::text INTO rule_id, dest
+      FROM lead_router.routing_rules r
+     WHERE r.workspace_id::text = source_ws AND r.is_active ORDER BY r.priority DESC LIMIT 1;
+    dest := coalesce(dest, (bench.partner_workspaces())[1]::text);
+    SELECT count(*), array_agg(d.id ORDER BY d.n)::text,
+           array_agg(coalesce(r.destination_workspace_id, (bench.partner_workspaces())[1])
+                     ORDER BY d.n)::text,
+           array_agg(r.id ORDER BY d.n)::text,
+           array_agg(d.dedupe_hash ORDER BY d.n) FILTER (WHERE d.dedupe_hash IS NOT NULL)::text
+      INTO batch, batch_ids, batch_dests, batch_rules, batch_hashes
+      FROM (SELECT l.id, l.source_workspace_id, l.dedupe_hash,
+                   row_number() OVER (ORDER BY l.routing_due_at, l.id) AS n
+              FROM lead_router.leads l
+             WHERE l.routing_status = 'pending' AND l.routing_due_at <= now()
+             ORDER BY l.routing_due_at, l.id LIMIT 100) d
+      LEFT JOIN LATERAL (SELECT r.id, r.destination_workspace_id
+                           FROM lead_router.routing_rules r
+                          WHERE r.workspace_id = d.source_workspace_id AND r.is_active
+                          ORDER BY r.priority DESC LIMIT 1) r ON true;
     SELECT l.id::text, l.dedupe_hash INTO original_id, original_hash
       FROM lead_router.leads l
      WHERE l.routing_status = 'routed' AND l.duplicate_of IS NULL
        AND l.workspace_id = ANY (bench.partner_workspaces())
      LIMIT 1;
-    SELECT r.id::text INTO rule_id FROM lead_router.routing_rules r
-     WHERE r.workspace_id::text = source_ws ORDER BY r.priority DESC LIMIT 1;
+    SELECT array_agg(o.id)::text INTO originals
+      FROM (SELECT l.id FROM lead_router.leads l
+             WHERE l.routing_status = 'routed' AND l.duplicate_of IS NULL
+               AND l.workspace_id = ANY (bench.partner_workspaces())
+             LIMIT greatest(batch, 1)) o;
+    SELECT g.lead_id::text INTO logged_id FROM lead_router.routing_logs g
+     WHERE g.routing_result = 'success' ORDER BY g.id DESC LIMIT 1;
+    SELECT q.id::text INTO queue_id FROM lead_router.routing_queue q
+     WHERE q.processed_at IS NULL LIMIT 1;
 
-    FOR s IN SELECT * FROM (VALUES
-        ('lock_lead', 'route_flow.cpp (route_lead)',
-         'SELECT ' || lead_columns || ' FROM lead_router.leads l WHERE l.id = $1 FOR UPDATE SKIP LOCKED',
-         'uuid, timestamptz', ARRAY[lead_id, cutoff]),
-        ('lock_due_pending', 'route_flow.cpp (route_pending_leads)',
-         'SELECT ' || lead_columns || ' FROM lead_router.leads l
- WHERE l.routing_status = ''pending'' AND l.routing_due_at <= pg_catalog.now()
- ORDER BY l.routing_due_at, l.id
- LIMIT $1
-   FOR UPDATE SKIP LOCKED',
-         'integer, timestamptz', ARRAY['100', cutoff]),
-        ('partner_owner', 'route_flow.cpp (duplicate check of route_lead)',
-         'SELECT l.id FROM lead_router.leads l
-  JOIN lead_router.workspaces w ON w.id = l.workspace_id
- WHERE l.dedupe_hash = $1 AND l.routing_status = ''routed'' AND l.duplicate_of IS NULL
-   AND l.workspace_id <> $2 AND w.workspace_type = ''partner''
- ORDER BY l.created_at, l.id LIMIT 1',
-         'text, uuid', ARRAY[original_hash, source_ws]),
-        ('route_to', 'lead_transitions.cpp (route_lead and complete_routing)',
-         'WITH lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = ''routed'', workspace_id = $2, routing_locked_by = NULL,
-           routing_locked_at = NULL, routing_error = NULL,
-           routing_attempts = l.routing_attempts + $5,
-           routing_last_attempted_at = CASE WHEN $5 > 0 THEN pg_catalog.now()
-                                            ELSE l.routing_last_attempted_at END
-     WHERE l.id = $1
-       AND ($4::uuid IS NULL OR (l.routing_status = ''routing'' AND l.routing_locked_by = $4))
-       AND EXISTS (SELECT 1 FROM lead_router.workspaces w WHERE w.id = $2 AND w.is_active)
- RETURNING l.id, l.source_workspace_id, l.routing_attempts
-), closed AS (
-    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-      FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id,
-           destination_workspace_id, matched_rule_id, routing_result, attempt)
-    SELECT id, source_workspace_id, $2, $3, ''success'', routing_attempts FROM lead
-)
-SELECT routing_attempts FROM lead',
-         'uuid, uuid, uuid, uuid, integer', ARRAY[lead_id, dest, rule_id, NULL, '1']),
-        ('mark_duplicate', 'lead_transitions.cpp (route_lead, duplicate)',
-         'WITH lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = ''routed'', duplicate_of = $2, workspace_id = l.source_workspace_id,
-           routing_locked_by = NULL, routing_locked_at = NULL, routing_error = NULL,
-           routing_attempts = l.routing_attempts + 1, routing_last_attempted_at = pg_catalog.now()
-     WHERE l.id = $1
- RETURNING l.id, l.source_workspace_id, l.routing_attempts
-), closed AS (
-    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-      FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, ''duplicate'', ''duplicate of lead '' || $2::text,
-           routing_attempts FROM lead
-)
-SELECT routing_attempts FROM lead',
-         'uuid, uuid', ARRAY[lead_id, original_id]),
-        ('lock_original', 'lead_transitions.cpp (route_lead, duplicate)',
-         'SELECT 1 FROM lead_router.leads WHERE id = $1 FOR KEY SHARE SKIP LOCKED',
-         'uuid', ARRAY[original_id]),
-        ('requeue', 'lead_transitions.cpp (route_lead no match, fail_routing)',
-         'WITH lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = ''pending'', routing_locked_by = NULL, routing_locked_at = NULL,
-           routing_error = $2, routing_attempts = l.routing_attempts + $5, routing_due_at = $3,
-           routing_last_attempted_at = CASE WHEN $5 > 0 THEN pg_catalog.now()
-                                            ELSE l.routing_last_attempted_at END
-     WHERE l.id = $1
- RETURNING l.id, l.source_workspace_id, l.routing_attempts
-), queued AS (
-    INSERT INTO lead_router.routing_queue AS q
-           (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)
-    SELECT id, source_workspace_id, routing_attempts + 1, $4, $3, $2 FROM lead
-        ON CONFLICT (lead_id) WHERE processed_at IS NULL DO UPDATE
-       SET attempt_number = excluded.attempt_number, max_attempts = excluded.max_attempts,
-           next_retry_at = excluded.next_retry_at, last_error = excluded.last_error
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, $6, $2, routing_attempts FROM lead
-)
-SELECT routing_attempts FROM lead',
-         'uuid, text, timestamptz, integer, integer, text',
-         ARRAY[lead_id, 'no matching rule', (now() + interval '1 minute')::text, '3', '1', 'no_match']),
-        ('acquire', 'lead_transitions.cpp (acquire_routing_lock, seed flow)',
-         'WITH target AS (
-    SELECT l.id, l.routing_status AS old_status, l.routing_locked_by AS old_owner
-      FROM lead_router.leads l
-     WHERE l.id = $1
-       AND (l.routing_status IN (''pending'', ''failed'')
-            OR (l.routing_status = ''routing'' AND l.routing_locked_at < $3))
-       FOR UPDATE SKIP LOCKED
-), locked AS (
-    UPDATE lead_router.leads l
-       SET routing_status = ''routing'', routing_locked_by = $2,
-           routing_locked_at = pg_catalog.now(), routing_last_attempted_at = pg_catalog.now(),
-           routing_attempts = l.routing_attempts + 1
-      FROM target t
-     WHERE l.id = t.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, t.old_status, t.old_owner
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, ''released'',
-           ''stale routing lock of '' || old_owner::text || '' taken over'', routing_attempts - 1
-      FROM locked WHERE old_status = ''routing''
-    UNION ALL
-    SELECT id, source_workspace_id, ''locked'', NULL, routing_attempts FROM locked
-)
-SELECT count(*)::int4 FROM locked',
-         'uuid, uuid, timestamptz', ARRAY[lead_id, owner, cutoff]),
-        ('partner_owners', 'dedupe_functions.cpp (check_cross_partner_duplicate, seed flow)',
-         'SELECT l.id, l.workspace_id
-  FROM lead_router.leads l
-  JOIN lead_router.workspaces w ON w.id = l.workspace_id
- WHERE l.dedupe_hash = $1 AND l.routing_status = ''routed'' AND l.duplicate_of IS NULL
-   AND l.workspace_id IS DISTINCT FROM $2 AND w.workspace_type = ''partner''
- ORDER BY l.created_at, l.id',
-         'text, uuid', ARRAY[original_hash, source_ws]),
-        ('routed_rule', 'lead_transitions.cpp (route_lead on a routed lead)',
-         'SELECT matched_rule_id FROM lead_router.routing_logs
- WHERE lead_id = $1 AND routing_result = ''success''
- ORDER BY id DESC LIMIT 1',
-         'uuid', ARRAY[original_id]),
-        ('pick_due_queue_rows', 'retry_queue.cpp (process_retry_queue)',
-         'SELECT q.id, q.lead_id, q.workspace_id, q.max_attempts
-  FROM lead_router.routing_queue q
- WHERE q.processed_at IS NULL AND q.next_retry_at <= pg_catalog.now()
- ORDER BY q.next_retry_at
- LIMIT $1
-   FOR UPDATE SKIP LOCKED',
-         'integer', ARRAY['200']),
-        ('load_rules', 'rule_cache.cpp (once per backend and rule change)',
-         'SELECT r.id, r.name, r.priority, r.created_at, r.destination_workspace_id,
-       d.is_active AND d.workspace_type = ''partner'' AND d.id <> r.workspace_id,
-       r.conditions::text
-  FROM lead_router.routing_rules r
-  JOIN lead_router.workspaces d ON d.id = r.destination_workspace_id
- WHERE r.workspace_id = $1 AND r.is_active',
-         'uuid', ARRAY[source_ws]),
-        ('expire', 'lead_transitions.cpp (mark_expired_leads, daily)',
-         'WITH due AS (
-    SELECT id FROM lead_router.leads
-     WHERE routing_status IN (''pending'', ''failed'') AND lead_expires_at < pg_catalog.now()
-       FOR UPDATE SKIP LOCKED
-), expired AS (
-    UPDATE lead_router.leads l SET routing_status = ''expired''
-      FROM due WHERE l.id = due.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts
-), closed AS (
-    UPDATE lead_router.routing_queue q
-       SET processed_at = pg_catalog.now(), last_error = ''lead expired''
-      FROM expired e WHERE q.lead_id = e.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, attempt)
-    SELECT id, source_workspace_id, ''expired'', routing_attempts FROM expired
-)
-SELECT count(*) FROM expired',
-         '', ARRAY[]::text[]),
-        ('release_stale', 'lead_transitions.cpp (release_stale_routing_locks, every 10 min)',
-         'WITH stale AS (
-    SELECT id, routing_locked_by AS old_owner
-      FROM lead_router.leads
-     WHERE routing_status = ''routing'' AND routing_locked_at < $1
-       FOR UPDATE SKIP LOCKED
-), released AS (
-    UPDATE lead_router.leads l
-       SET routing_status = ''pending'', routing_locked_by = NULL, routing_locked_at = NULL,
-           routing_error = ''routing lock expired''
-      FROM stale s
-     WHERE l.id = s.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, s.old_owner
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, ''released'',
-           ''stale routing lock of '' || old_owner::text || '' released'', routing_attempts
-      FROM released
-)
-SELECT count(*) FROM released',
-         'timestamptz', ARRAY[cutoff])
-    ) AS v(name, source, sql, types, args)
+    FOR s IN
+        SELECT h.stmt, h.variant, h.file, h.caller, h.args, st.sql, st.types, st.line
+          FROM (VALUES
+            (1, 'lock_lead_stmt', 'extension/pg/route_flow.cpp', NULL,
+             'route_lead: lock the lead',
+             ARRAY[lead_id, cutoff]),
+            (2, 'lock_due_pending_stmt', 'extension/pg/route_flow.cpp', NULL,
+             'route_pending_leads(100): pick and lock due leads',
+             ARRAY['100', cutoff, 'true', NULL]),
+            (3, 'partner_owners_stmt', 'extension/pg/route_batch.cpp', '1 hash',
+             'route_lead: partner owners of the identity',
+             ARRAY['{' || original_hash || '}']),
+            (4, 'partner_owners_stmt', 'extension/pg/route_batch.cpp',
+             cardinality(batch_hashes::text[]) || ' hashes',
+             'route_pending_leads(100): partner owners of the identities',
+             ARRAY[batch_hashes]),
+            (5, 'route_to_stmt', 'extension/pg/lead_moves.cpp', '1 lead',
+             'route_lead: routed',
+             ARRAY['{' || lead_id || '}', '{' || dest || '}', '{' || rule_id || '}', NULL, '1']),
+            (6, 'route_to_stmt', 'extension/pg/lead_moves.cpp', batch || ' leads',
+             'route_pending_leads(100): routed',
+             ARRAY[batch_ids, batch_dests, batch_rules, NULL, '1']),
+            (7, 'lock_originals_stmt', 'extension/pg/lead_moves.cpp', '1 lead',
+             'route_lead: duplicate, lock the original',
+             ARRAY['{' || original_id || '}']),
+            (8, 'lock_originals_stmt', 'extension/pg/lead_moves.cpp', batch || ' leads',
+             'route_pending_leads(100): duplicates, lock the originals',
+             ARRAY[originals]),
+            (9, 'duplicates_stmt', 'extension/pg/lead_moves.cpp', '1 lead',
+             'route_lead: duplicate',
+             ARRAY['{' || lead_id || '}', '{' || original_id || '}']),
+            (10, 'duplicates_stmt', 'extension/pg/lead_moves.cpp', batch || ' leads',
+             'route_pending_leads(100): duplicates',
+             ARRAY[batch_ids, originals]),
+            (11, 'requeue_stmt', 'extension/pg/lead_moves.cpp', '1 lead',
+             'route_lead: no match, queued for retry',
+             ARRAY['{' || lead_id || '}', '{"no matching rule"}', '{"' || retry_at || '"}', '{3}',
+                   '{no_match}', '1']),
+            (12, 'requeue_stmt', 'extension/pg/lead_moves.cpp', batch || ' leads',
+             'route_pending_leads(100): no match, queued for retry',
+             ARRAY[batch_ids, array_fill('no matching rule'::text, ARRAY[batch])::text,
+                   array_fill(retry_at::timestamptz, ARRAY[batch])::text,
+                   array_fill(3, ARRAY[batch])::text,
+                   array_fill('no_match'::text, ARRAY[batch])::text, '1']),
+            (13, 'fail_stmt', 'extension/pg/lead_moves.cpp', '1 lead',
+             'route_lead: no match at the last attempt',
+             ARRAY['{' || lead_id || '}', '{"no matching rule"}', '1']),
+            (14, 'fail_stmt', 'extension/pg/lead_moves.cpp', batch || ' leads',
+             'route_pending_leads(100): no match at the last attempt',
+             ARRAY[batch_ids, array_fill('no matching rule'::text, ARRAY[batch])::text, '1']),
+            (15, 'routed_rule_stmt', 'extension/pg/lead_transitions.cpp', NULL,
+             'route_lead on a routed lead: its rule',
+             ARRAY[coalesce(logged_id, original_id)]),
+            (16, 'acquire_stmt', 'extension/pg/lead_transitions.cpp', NULL,
+             'acquire_routing_lock, seed flow',
+             ARRAY[lead_id, owner, cutoff]),
+            (17, 'partner_owners_stmt', 'extension/functions/dedupe_functions.cpp', NULL,
+             'check_cross_partner_duplicate, seed flow',
+             ARRAY[original_hash, source_ws]),
+            (18, 'pick_due_stmt', 'extension/pg/retry_queue.cpp', NULL,
+             'process_retry_queue(200): pick due queue rows',
+             ARRAY['200', 'true', NULL]),
+            (19, 'lock_leads_stmt', 'extension/pg/route_flow.cpp', batch || ' leads',
+             'process_retry_queue: lock the leads of the picked rows',
+             ARRAY[batch_ids, cutoff]),
+            (20, 'close_stale_stmt', 'extension/pg/retry_queue.cpp', NULL,
+             'process_retry_queue: close a queue row whose lead moved on',
+             ARRAY['{' || queue_id || '}', '{"lead is routed"}']),
+            (21, 'load_rules_stmt', 'extension/pg/rule_cache.cpp', NULL,
+             'rules of a workspace, once per backend and rule change',
+             ARRAY[source_ws]),
+            (22, 'expire_stmt', 'extension/pg/lead_transitions.cpp', NULL,
+             'mark_expired_leads, daily',
+             ARRAY[]::text[]),
+            (23, 'release_stmt', 'extension/pg/lead_transitions.cpp', NULL,
+             'release_stale_routing_locks, every 10 minutes',
+             ARRAY[cutoff])
+          ) AS h(ord, stmt, file, variant, caller, args)
+          LEFT JOIN bench.statements st ON st.name = h.stmt AND st.source = h.file
+         ORDER BY h.ord
     LOOP
-        name := s.name;
-        source := s.source;
-        statement := s.sql;
+        name := s.stmt || coalesce(' (' || s.variant || ')', '');
+        source := s.file || coalesce(':' || s.line, '') || ' (' || s.caller || ')';
+        statement := coalesce(s.sql, '');
         args := s.args;
-        plan := bench.explain_statement(s.sql, s.types, s.args, generic);
+        IF s.sql IS NULL THEN
+            plan := format(E'ERROR: statement %s not found in the extension sources (%s):\n'
+                           'bench.statements holds what bench/extract_statements.pl read there\n',
+                           s.stmt, s.file);
+        ELSE
+            plan := bench.explain_statement(s.sql, s.types, s.args, generic);
+        END IF;
         RETURN NEXT;
     END LOOP;
 END $$;

@@ -1,9 +1,9 @@
 // The set-based moves of lead_transitions.h: one statement per kind of outcome for any number
 // of leads, with data-modifying CTEs so that leads, queue rows and audit rows change together.
 // Items travel as parallel arrays (unnest ... WITH ORDINALITY), and each statement returns
-// the ordinal of every lead it moved.  Queue rows are found through ARRAY(...) of lead ids, a
-// probe that routing_queue_open_lead_idx serves whatever the table's statistics were when
-// the plan was made.
+// the ordinal of every lead it moved.  Open queue rows are closed through a join with the
+// moved leads: a nested loop over routing_queue_open_lead_idx, or, while the queue is small,
+// one hash join (never a filter that compares every queue row with every lead).
 #include "pg/lead_transitions.h"
 
 #include <cstring>
@@ -40,7 +40,8 @@ WITH input AS (
  RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.destination, i.rule, i.n
 ), closed AS (
     UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-     WHERE q.lead_id = ANY (ARRAY(SELECT id FROM lead)) AND q.processed_at IS NULL
+      FROM lead
+     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
 ), audit AS (
     INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id,
            destination_workspace_id, matched_rule_id, routing_result, attempt)
@@ -72,7 +73,8 @@ WITH input AS (
  RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.original, i.n
 ), closed AS (
     UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-     WHERE q.lead_id = ANY (ARRAY(SELECT id FROM lead)) AND q.processed_at IS NULL
+      FROM lead
+     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
 ), audit AS (
     INSERT INTO lead_router.routing_logs
            (lead_id, source_workspace_id, routing_result, error_message, attempt)
@@ -102,7 +104,8 @@ WITH input AS (
            i.max_attempts, i.result, i.n
 ), closed AS (
     UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-     WHERE q.lead_id = ANY (ARRAY(SELECT id FROM lead)) AND q.processed_at IS NULL
+      FROM lead
+     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
  RETURNING q.id
 ), queued AS (
     -- reads `closed`, so the open rows are closed before their successors are inserted
@@ -136,8 +139,7 @@ WITH input AS (
 ), closed AS (
     UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now(), last_error = lead.error
       FROM lead
-     WHERE q.lead_id = ANY (ARRAY(SELECT id FROM lead)) AND q.lead_id = lead.id
-       AND q.processed_at IS NULL
+     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
 ), audit AS (
     INSERT INTO lead_router.routing_logs
            (lead_id, source_workspace_id, routing_result, error_message, attempt)

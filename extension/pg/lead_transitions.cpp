@@ -114,7 +114,8 @@ WITH due AS (
 ), closed AS (
     UPDATE lead_router.routing_queue q
        SET processed_at = pg_catalog.now(), last_error = 'lead expired'
-     WHERE q.lead_id = ANY (ARRAY(SELECT id FROM expired)) AND q.processed_at IS NULL
+      FROM expired
+     WHERE q.lead_id = expired.id AND q.processed_at IS NULL
 ), audit AS (
     INSERT INTO lead_router.routing_logs
            (lead_id, source_workspace_id, routing_result, attempt)
