@@ -103,7 +103,7 @@ FUZZ_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -I$(CURDIR)/extension \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS = $(patsubst %.cpp,%,$(wildcard test/fuzz/fuzz_*.cpp))
 
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard extension/core/*.h)
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard extension/core/*.h) test/unit/rule_reference.h
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -o $@ $< $(CORE_SRCS) -lcrypto
 
 .PHONY: fuzz
@@ -137,9 +137,10 @@ bench:
 # rules in the client with the core's own JSON reader, so json.cpp and utf8.cpp are linked in.
 BENCH_SRCS = $(wildcard bench/driver/*.cpp) extension/core/json.cpp extension/core/utf8.cpp
 BENCH_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -I$(CURDIR)/extension \
-                 -I$(shell $(PG_CONFIG) --includedir)
+                 -I$(CURDIR)/test/integration -I$(shell $(PG_CONFIG) --includedir)
 
-bench/driver/lead_router_bench: $(BENCH_SRCS) $(wildcard bench/driver/*.h) $(wildcard extension/core/*.h)
+bench/driver/lead_router_bench: $(BENCH_SRCS) $(wildcard bench/driver/*.h) $(wildcard extension/core/*.h) \
+                                test/integration/pg_connection.h
 	$(CXX) $(BENCH_CXXFLAGS) -o $@ $(BENCH_SRCS) -lpq -lpthread
 
 .PHONY: bench-driver

@@ -8,53 +8,7 @@
 \i sql/fixtures/setup.sql
 SET search_path = lead_router, public;
 
--- The outcome of one statement: its first column as text ('(null)', '(no rows)'), 'ok, N
--- rows' for a command, or 'SQLSTATE: message' of the error it raised.
-CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-    n bigint;
-BEGIN
-    IF statement ~* '^\s*(select|call|values)' THEN
-        EXECUTE statement INTO result;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        RETURN CASE WHEN n = 0 THEN '(no rows)' ELSE coalesce(result, '(null)') END;
-    END IF;
-    EXECUTE statement;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN format('ok, %s rows', n);
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
--- For cases whose exact wording may change: the SQLSTATE of the refusal and whether its
--- message names the bad value, or 'accepted'.
-CREATE FUNCTION pg_temp.refusal(statement text, bad_value text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'accepted';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || CASE WHEN strpos(SQLERRM, bad_value) > 0 THEN ', names ' ELSE ', does not name ' END
-           || bad_value;
-END $$;
-
--- Digests of every table's rows; changes() names the tables that differ from the snapshot.
-CREATE FUNCTION pg_temp.digests() RETURNS TABLE (tbl text, digest text) LANGUAGE sql AS $$
-    SELECT 'leads', md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM lead_router.leads t
-    UNION ALL SELECT 'routing_queue', md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM lead_router.routing_queue t
-    UNION ALL SELECT 'routing_logs', md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM lead_router.routing_logs t
-    UNION ALL SELECT 'routing_rules', md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM lead_router.routing_rules t
-    UNION ALL SELECT 'workspaces', md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM lead_router.workspaces t
-    UNION ALL SELECT 'user_workspaces', md5(coalesce(string_agg(t::text, '|' ORDER BY t.user_id, t.workspace_id), '')) FROM lead_router.user_workspaces t
-$$;
-CREATE TEMP TABLE snapshot AS SELECT * FROM pg_temp.digests();
-CREATE FUNCTION pg_temp.changes() RETURNS text LANGUAGE sql AS $$
-    SELECT coalesce(string_agg(d.tbl, ', ' ORDER BY d.tbl), 'nothing changed')
-      FROM pg_temp.digests() d JOIN snapshot s USING (tbl) WHERE d.digest IS DISTINCT FROM s.digest
-$$;
-CREATE FUNCTION pg_temp.take_snapshot() RETURNS void LANGUAGE sql AS $$
-    DELETE FROM snapshot; INSERT INTO snapshot SELECT * FROM pg_temp.digests();
-$$;
+\i sql/fixtures/bad_input.sql
 
 -- Leads in every state: 01 pending, 02 routing (held by owner1), 03 routed by rule 1,
 -- 04 expired, 05 pending in the second inbound workspace.

@@ -52,6 +52,7 @@
 #include "core/rule_engine.h"
 #include "core/user_error.h"
 #include "core/utf8.h"
+#include "../unit/rule_reference.h"
 
 namespace core = lead_router::core;
 using core::Explanation;
@@ -144,94 +145,7 @@ void check_round_trip(const Json& doc) {
                                first + "\n  second: " + second);
 }
 
-// ---- the reference evaluator: the conditions JSON read directly, no compilation ----
-
-std::u32string fold(std::string_view s) {
-    std::u32string out;
-    for (std::size_t pos = 0; pos < s.size();) {
-        const core::utf8::Decoded d = core::utf8::decode(s, pos);
-        out.push_back(d.valid ? core::fold_case(d.code_point)
-                              : 0x110000 + static_cast<unsigned char>(s[pos]));
-        pos += d.length;
-    }
-    return out;
-}
-
-std::optional<int> ref_compare(const Value& v, const Json& operand) {
-    if (v.kind == Value::Kind::text && operand.type == Json::Type::string) {
-        const std::u32string a = fold(v.text), b = fold(operand.string);
-        return a < b ? -1 : a > b ? 1 : 0;
-    }
-    if (v.kind == Value::Kind::number && operand.type == Json::Type::number) {
-        return v.number < operand.number ? -1 : v.number > operand.number ? 1 : 0;
-    }
-    if (v.kind == Value::Kind::boolean && operand.type == Json::Type::boolean) {
-        return int(v.boolean) - int(operand.boolean);
-    }
-    return std::nullopt;
-}
-
-bool ref_equal(const Value& v, const Json& operand) {
-    const std::optional<int> c = ref_compare(v, operand);
-    return c && *c == 0;
-}
-
-bool ref_operator(const std::string& op, const Json& operand, const Value& v) {
-    if (op == "exists") return (v.kind != Value::Kind::missing) == operand.boolean;
-    if (v.kind == Value::Kind::missing) return false;
-    if (op == "eq") return ref_equal(v, operand);
-    if (op == "neq") return !ref_equal(v, operand);
-    if (op == "in" || op == "not_in") {
-        bool found = false;
-        for (const Json& e : operand.array) found = found || ref_equal(v, e);
-        return op == "in" ? found : !found;
-    }
-    if (op == "prefix" || op == "contains") {
-        if (v.kind != Value::Kind::text) return false;
-        const std::u32string hay = fold(v.text), needle = fold(operand.string);
-        return op == "prefix" ? hay.compare(0, needle.size(), needle) == 0
-                              : hay.find(needle) != std::u32string::npos;
-    }
-    if (op == "between") {
-        const std::optional<int> low = ref_compare(v, operand.array[0]);
-        const std::optional<int> high = ref_compare(v, operand.array[1]);
-        return low && high && *low >= 0 && *high <= 0;
-    }
-    const std::optional<int> c = ref_compare(v, operand);
-    if (!c) return false;
-    if (op == "gt") return *c > 0;
-    if (op == "gte") return *c >= 0;
-    if (op == "lt") return *c < 0;
-    if (op == "lte") return *c <= 0;
-    fail("reference evaluator does not know operator " + op);
-}
-
 using Lead = std::map<std::string, Value>;  // field as written in conditions -> value
-
-bool ref_conditions(const Json& conditions, const Lead& lead) {
-    for (const auto& [key, value] : conditions.object) {
-        if (key == "any") {
-            bool one = false;
-            for (const Json& alternative : value.array) one = one || ref_conditions(alternative, lead);
-            if (!one) return false;
-        } else if (key == "all") {
-            for (const Json& alternative : value.array) {
-                if (!ref_conditions(alternative, lead)) return false;
-            }
-        } else {
-            const auto found = lead.find(key);
-            const Value v = found == lead.end() ? Value{} : found->second;
-            if (value.type == Json::Type::object) {
-                for (const auto& [op, operand] : value.object) {
-                    if (!ref_operator(op, operand, v)) return false;
-                }
-            } else if (!ref_operator(value.type == Json::Type::array ? "in" : "eq", value, v)) {
-                return false;
-            }
-        }
-    }
-    return true;
-}
 
 bool evaluated_before(const RuleSpec& a, const RuleSpec& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
@@ -469,7 +383,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t k = 0; k < n; ++k) {
             const Explanation x = set->explain(k, values.data());
             const RuleSpec& spec = specs[order[k]];
-            const bool expected = spec.destination_usable && ref_conditions(*conditions[order[k]], lead);
+            const bool expected = spec.destination_usable && rule_reference::matches(*conditions[order[k]], lead);
             CHECK(x.matched == expected,
                   "rule " + spec.name + ": explain says " + (x.matched ? "matched" : "not matched") +
                       ", the reference evaluator " + (expected ? "matched" : "not matched") +

@@ -1,4 +1,5 @@
-// RAII wrappers over libpq for the integration tests: one PGconn per Connection, one
+// RAII wrappers over libpq for the integration tests and the benchmark driver (bench/driver/
+// pq.h): one PGconn per Connection, one
 // PGresult per Result, and every statement sent with PQexecParams so that data only ever
 // travels as parameters (never spliced into SQL text).  Errors become PgError exceptions
 // carrying the SQLSTATE, so that a failing statement fails the Catch2 test that ran it.
@@ -62,6 +63,8 @@ public:
     bool is_null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
     // The value as text; "" for NULL (use optional() where NULL matters).
     std::string text(int row, int column) const { return PQgetvalue(result_, row, column); }
+    // The value without a copy, valid while the Result lives.
+    const char* raw(int row, int column) const { return PQgetvalue(result_, row, column); }
     std::optional<std::string> optional(int row, int column) const {
         if (is_null(row, column)) return std::nullopt;
         return text(row, column);
@@ -69,6 +72,10 @@ public:
     long long integer(int row, int column) const {
         if (is_null(row, column)) throw std::logic_error("integer(): value is NULL");
         return std::strtoll(PQgetvalue(result_, row, column), nullptr, 10);
+    }
+    double number(int row, int column) const {
+        if (is_null(row, column)) throw std::logic_error("number(): value is NULL");
+        return std::strtod(PQgetvalue(result_, row, column), nullptr);
     }
     bool boolean(int row, int column) const { return text(row, column) == "t"; }
 
@@ -104,12 +111,24 @@ public:
 
     // Runs one statement with text parameters.  Throws PgError unless it succeeded.
     Result exec(const std::string& sql, const std::vector<Param>& params = {}) {
-        std::vector<const char*> values;
-        values.reserve(params.size());
-        for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+        const std::vector<const char*> values = pointers(params);
         Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                                    values.data(), nullptr, nullptr, 0));
         check(result, sql);
+        return result;
+    }
+
+    // A named prepared statement of this connection, and a run of it (as application drivers
+    // do: parse and plan once).
+    void prepare(const std::string& name, const std::string& sql) {
+        Result result(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
+        check(result, sql);
+    }
+    Result exec_prepared(const std::string& name, const std::vector<Param>& params) {
+        const std::vector<const char*> values = pointers(params);
+        Result result(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
+                                     values.data(), nullptr, nullptr, 0));
+        check(result, "prepared statement " + name);
         return result;
     }
 
@@ -138,6 +157,12 @@ public:
     PGconn* raw() { return conn_; }
 
 private:
+    static std::vector<const char*> pointers(const std::vector<Param>& params) {
+        std::vector<const char*> values;
+        values.reserve(params.size());
+        for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+        return values;
+    }
     void check(const Result& result, const std::string& sql) {
         PGresult* r = result.result_;
         const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);

@@ -17,25 +17,14 @@
 #include "core/json.h"
 #include "core/rule_engine.h"
 #include "core/utf8.h"
+#include "rule_reference.h"
 
 namespace core = lead_router::core;
 using core::Json;
 
 namespace {
 
-// ---- The reference matcher: no compilation, no cleverness, one rule read at a time. ----
-
-std::u32string fold(const std::string& s) {
-    std::u32string out;
-    for (std::size_t pos = 0; pos < s.size();) {
-        const core::utf8::Decoded d = core::utf8::decode(s, pos);
-        out.push_back(d.valid ? core::fold_case(d.code_point)
-                              : 0x110000 + static_cast<unsigned char>(s[pos]));
-        pos += d.length;
-    }
-    return out;
-}
-
+// Leads of the property test own their strings (rule_reference.h reads any such value).
 struct RefValue {
     enum class Kind { missing, text, number, boolean, other };
     Kind kind = Kind::missing;
@@ -45,88 +34,6 @@ struct RefValue {
 };
 
 using RefLead = std::map<std::string, RefValue>;  // field as written in conditions -> value
-
-// The order of a value and an operand of the same kind; nothing when the kinds differ.
-std::optional<int> ref_compare(const RefValue& v, const Json& operand) {
-    if (v.kind == RefValue::Kind::text && operand.type == Json::Type::string) {
-        const std::u32string a = fold(v.text);
-        const std::u32string b = fold(operand.string);
-        return a < b ? -1 : a > b ? 1 : 0;
-    }
-    if (v.kind == RefValue::Kind::number && operand.type == Json::Type::number) {
-        return v.number < operand.number ? -1 : v.number > operand.number ? 1 : 0;
-    }
-    if (v.kind == RefValue::Kind::boolean && operand.type == Json::Type::boolean) {
-        return v.boolean == operand.boolean ? 0 : v.boolean ? 1 : -1;
-    }
-    return std::nullopt;
-}
-
-bool ref_equal(const RefValue& v, const Json& operand) {
-    const std::optional<int> c = ref_compare(v, operand);
-    return c && *c == 0;
-}
-
-bool ref_operator(const std::string& op, const Json& operand, const RefValue& v) {
-    if (op == "exists") return (v.kind != RefValue::Kind::missing) == operand.boolean;
-    if (v.kind == RefValue::Kind::missing) return false;
-    if (op == "eq") return ref_equal(v, operand);
-    if (op == "neq") return !ref_equal(v, operand);
-    if (op == "in" || op == "not_in") {
-        bool found = false;
-        for (const Json& element : operand.array) found = found || ref_equal(v, element);
-        return op == "in" ? found : !found;
-    }
-    if (op == "prefix" || op == "contains") {
-        if (v.kind != RefValue::Kind::text) return false;
-        const std::u32string haystack = fold(v.text);
-        const std::u32string needle = fold(operand.string);
-        return op == "prefix" ? haystack.substr(0, needle.size()) == needle
-                              : haystack.find(needle) != std::u32string::npos;
-    }
-    if (op == "between") {
-        const std::optional<int> low = ref_compare(v, operand.array[0]);
-        const std::optional<int> high = ref_compare(v, operand.array[1]);
-        return low && high && *low >= 0 && *high <= 0;
-    }
-    const std::optional<int> c = ref_compare(v, operand);
-    if (!c) return false;
-    if (op == "gt") return *c > 0;
-    if (op == "gte") return *c >= 0;
-    if (op == "lt") return *c < 0;
-    if (op == "lte") return *c <= 0;
-    FAIL("reference does not know operator " << op);
-    return false;
-}
-
-bool ref_conditions(const Json& conditions, const RefLead& lead) {
-    for (const auto& member : conditions.object) {
-        const std::string& key = member.first;
-        const Json& value = member.second;
-        if (key == "any") {
-            bool one = false;
-            for (const Json& alternative : value.array) {
-                one = one || ref_conditions(alternative, lead);
-            }
-            if (!one) return false;
-        } else if (key == "all") {
-            for (const Json& alternative : value.array) {
-                if (!ref_conditions(alternative, lead)) return false;
-            }
-        } else {
-            const auto found = lead.find(key);
-            const RefValue v = found == lead.end() ? RefValue{} : found->second;
-            if (value.type == Json::Type::object) {
-                for (const auto& op : value.object) {
-                    if (!ref_operator(op.first, op.second, v)) return false;
-                }
-            } else if (!ref_operator(value.type == Json::Type::array ? "in" : "eq", value, v)) {
-                return false;
-            }
-        }
-    }
-    return true;
-}
 
 // ---- Random rules and leads over a small vocabulary, so that matches are common. ----
 
@@ -240,7 +147,7 @@ private:
         const bool text = type == FieldType::text || (type == FieldType::any && chance(50));
         if (text) {
             std::string low = word(), high = word();
-            if (fold(low) > fold(high)) std::swap(low, high);
+            if (rule_reference::fold(low) > rule_reference::fold(high)) std::swap(low, high);
             return "[" + quote(low) + ", " + quote(high) + "]";
         }
         double low = number(), high = number();
@@ -343,7 +250,7 @@ TEST_CASE("match agrees with the reference on 2000 random rule/lead pairs", "[ru
         for (int l = 0; l < 4; ++l) {
             const RefLead lead = gen.lead();
             const std::vector<core::Value> values = values_for(set, lead);
-            const bool expected = ref_conditions(conditions, lead);
+            const bool expected = rule_reference::matches(conditions, lead);
             const bool actual = set.match(values.data()) == 0;
             const bool explained = set.explain(0, values.data()).matched;
             ++pairs;
@@ -397,7 +304,7 @@ TEST_CASE("the chosen rule agrees with the reference's first match in evaluation
             int expected = -1;
             for (std::size_t k = 0; k < order.size() && expected < 0; ++k) {
                 const auto& [spec, conditions] = copy[order[k]];
-                if (spec.destination_usable && ref_conditions(conditions, lead)) expected = int(k);
+                if (spec.destination_usable && rule_reference::matches(conditions, lead)) expected = int(k);
             }
             const std::vector<core::Value> values = values_for(set, lead);
             const int actual = set.match(values.data());
@@ -406,7 +313,7 @@ TEST_CASE("the chosen rule agrees with the reference's first match in evaluation
             first_not_chosen += expected > 0;
             for (std::size_t k = 0; k < order.size(); ++k) {
                 const auto& [spec, conditions] = copy[order[k]];
-                const bool holds = spec.destination_usable && ref_conditions(conditions, lead);
+                const bool holds = spec.destination_usable && rule_reference::matches(conditions, lead);
                 if (set.explain(k, values.data()).matched != holds) ++disagreements;
             }
         }
