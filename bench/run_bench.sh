@@ -52,7 +52,7 @@ ensure_packages || die "missing packages"
 
 echo "== build and install (extension, benchmark driver)"
 build_log=$(mktemp /tmp/lead_router_bench_build.XXXXXX)
-if ! { make -C "$root" -s all && make -C "$root" -s install && make -C "$root" -s bench-driver; } \
+if ! { make -C "$root" -s all && make -C "$root" -s install && make -C "$root/bench" -s driver; } \
         >"$build_log" 2>&1; then
     cat "$build_log"
     die "build failed"

@@ -114,41 +114,43 @@ REVOKE ALL ON FUNCTION @extschema@.check_cross_partner_duplicate(text, uuid) FRO
 
 ------------------------------------------------------------------------------------------
 -- Grants to the documented roles, when they exist (README "Security" lists them to run by
--- hand otherwise, or after creating the roles later).
+-- hand otherwise, or after creating the roles later).  The body names the schema itself:
+-- @extschema@ is never substituted inside a quoted string (CVE-2023-39417), and the control
+-- file fixes the schema to lead_router.
 ------------------------------------------------------------------------------------------
 
 DO $grants$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles
                 WHERE rolname OPERATOR(pg_catalog.=) 'lead_router_app') THEN
-        GRANT USAGE ON SCHEMA @extschema@ TO lead_router_app;
-        GRANT SELECT ON @extschema@.workspaces, @extschema@.user_workspaces,
-                        @extschema@.routing_queue, @extschema@.routing_logs TO lead_router_app;
+        GRANT USAGE ON SCHEMA lead_router TO lead_router_app;
+        GRANT SELECT ON lead_router.workspaces, lead_router.user_workspaces,
+                        lead_router.routing_queue, lead_router.routing_logs TO lead_router_app;
         -- leads: the routing state changes only through the routing functions
-        GRANT SELECT ON @extschema@.leads TO lead_router_app;
+        GRANT SELECT ON lead_router.leads TO lead_router_app;
         GRANT INSERT (id, email, phone, company_name, company_domain, company_industry,
                       company_size, company_location, country, attributes,
-                      source_workspace_id, lead_expires_at) ON @extschema@.leads TO lead_router_app;
+                      source_workspace_id, lead_expires_at) ON lead_router.leads TO lead_router_app;
         GRANT UPDATE (email, phone, company_name, company_domain, company_industry,
                       company_size, company_location, country, attributes)
-            ON @extschema@.leads TO lead_router_app;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.routing_rules TO lead_router_app;
+            ON lead_router.leads TO lead_router_app;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON lead_router.routing_rules TO lead_router_app;
         GRANT EXECUTE ON FUNCTION
-            @extschema@.route_lead(uuid, uuid, integer),
-            @extschema@.route_pending_leads(integer),
-            @extschema@.explain_route(uuid),
-            @extschema@.acquire_routing_lock(uuid, uuid),
-            @extschema@.complete_routing(uuid, uuid, uuid, uuid),
-            @extschema@.fail_routing(uuid, text, uuid, integer),
-            @extschema@.check_cross_partner_duplicate(text, uuid)
+            lead_router.route_lead(uuid, uuid, integer),
+            lead_router.route_pending_leads(integer),
+            lead_router.explain_route(uuid),
+            lead_router.acquire_routing_lock(uuid, uuid),
+            lead_router.complete_routing(uuid, uuid, uuid, uuid),
+            lead_router.fail_routing(uuid, text, uuid, integer),
+            lead_router.check_cross_partner_duplicate(text, uuid)
             TO lead_router_app;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles
                 WHERE rolname OPERATOR(pg_catalog.=) 'lead_router_service') THEN
-        GRANT USAGE ON SCHEMA @extschema@ TO lead_router_service;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO lead_router_service;
-        GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA @extschema@ TO lead_router_service;
-        GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA @extschema@ TO lead_router_service;
+        GRANT USAGE ON SCHEMA lead_router TO lead_router_service;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lead_router TO lead_router_service;
+        GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA lead_router TO lead_router_service;
+        GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA lead_router TO lead_router_service;
     END IF;
 END
 $grants$;

@@ -300,9 +300,11 @@ SELECT n, "case", pg_temp.outcome(statement) AS outcome FROM (VALUES
 SELECT * FROM lead_state;
 
 -- current_user_id with a 1 MB value: an error naming it, but not echoing 1 MB
+BEGIN;
 SELECT set_config('lead_router.user_id', repeat('u', 1000000), false) IS NOT NULL AS set_1mb;
 SELECT 'F159' AS n, left(e, 50) AS outcome, octet_length(e) < 2000 AS message_bounded
   FROM pg_temp.outcome('SELECT lead_router.current_user_id()') AS e;
+COMMIT;
 RESET lead_router.user_id;
 
 \i sql/fixtures/teardown.sql

@@ -8,9 +8,10 @@ INSERT INTO leads (id, source_workspace_id, workspace_id, routing_status, lead_e
     ('10000000-0000-0000-0000-000000000002', :'inbound', :'inbound',  'failed',  now() - interval '1 second'),
     ('10000000-0000-0000-0000-000000000003', :'inbound', :'partner1', 'routed',  now() - interval '1 day'),
     ('10000000-0000-0000-0000-000000000004', :'inbound', :'inbound',  'pending', now() + interval '1 day'),
-    ('10000000-0000-0000-0000-000000000005', :'inbound', :'inbound',  'pending', now() - interval '1 day');
--- lead 5 is being routed: its lock protects it from expiry
+    ('10000000-0000-0000-0000-000000000005', :'inbound', :'inbound',  'pending', now() + interval '1 day');
+-- lead 5 is being routed when its time runs out: its lock protects it from the expiry job
 SELECT acquire_routing_lock('10000000-0000-0000-0000-000000000005', :'owner1');
+UPDATE leads SET lead_expires_at = now() - interval '1 day' WHERE id = '10000000-0000-0000-0000-000000000005';
 INSERT INTO routing_queue (lead_id, workspace_id, attempt_number, next_retry_at)
 VALUES ('10000000-0000-0000-0000-000000000001', :'inbound', 2, now() + interval '1 hour');
 

@@ -4,6 +4,10 @@
 -- functions refuse leads of other workspaces as if they did not exist.
 \i sql/fixtures/setup.sql
 SET search_path = lead_router, public;
+-- A direct connection keeps its application user across transactions when told to
+-- (lead_router.identity_scope = session, superuser-only); application_identity tests the
+-- default, transaction scope.
+SET lead_router.identity_scope = session;
 
 -- the documented roles: an application group role and two of its login users
 CREATE ROLE lead_router_app NOLOGIN;

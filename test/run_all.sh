@@ -28,14 +28,17 @@ fi
 grep -E 'warning:' "$log_dir/build.log" && echo "(build warnings above)"
 
 echo "== unit (Catch2)"
-run_catch2_suite unit "$log_dir/unit.log" make -C "$root" -s unit-test
+run_catch2_suite unit "$log_dir/unit.log" make -C "$root/test" -s run-unit
 
 echo "== sanitize (Catch2 under ASan + UBSan)"
-run_catch2_suite sanitize "$log_dir/sanitize.log" make -C "$root" -s -j"$(nproc)" unit-test-sanitized
+run_catch2_suite sanitize "$log_dir/sanitize.log" make -C "$root/test" -s -j"$(nproc)" run-sanitize
 
 # libFuzzer on the pure core: regression inputs replayed, then about 30 s per target.
 echo "== fuzz (libFuzzer)"
 run_counted_suite fuzz "$log_dir/fuzz.log" bash "$root/test/fuzz/run_fuzzers.sh"
+
+echo "== lint (install and upgrade scripts)"
+run_counted_suite lint "$log_dir/lint.log" bash "$root/test/lint/run_lint_tests.sh"
 
 echo "== meta (META.json)"
 run_counted_suite meta "$log_dir/meta.log" bash "$root/test/meta/run_meta_tests.sh"
@@ -48,6 +51,10 @@ chown -R postgres: "$work"
 echo "== regress (pg_regress)"
 run_pg_regress_suite regress "$log_dir/regress.log" "$work/regression.diffs" \
     as_postgres make -C "$work" -s regresscheck
+
+echo "== regress-unloaded (pg_regress on a server that does not preload lead_router)"
+run_pg_regress_suite regress-unloaded "$log_dir/regress_unloaded.log" "$work/regression.diffs" \
+    as_postgres make -C "$work" -s regresscheck-unloaded
 
 echo "== isolation (isolationtester)"
 run_pg_regress_suite isolation "$log_dir/isolation.log" "$work/test/isolation/output/regression.diffs" \

@@ -44,7 +44,7 @@ LEAD_ROUTER_FUNCTION(lr_generate_dedupe_hash) {
 // check_cross_partner_duplicate(dedupe_hash text, source_workspace_id uuid)
 //   returns table (id uuid, workspace_id uuid)
 LEAD_ROUTER_FUNCTION(lr_check_cross_partner_duplicate) {
-    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = pg::result_set(fcinfo, 2);
     if (PG_ARGISNULL(0)) return (Datum)0;  // no identity, no duplicate
 
     const Datum hash = PG_GETARG_DATUM(0);
@@ -55,7 +55,6 @@ LEAD_ROUTER_FUNCTION(lr_check_cross_partner_duplicate) {
                         errhint("A dedupe hash is 64 lower-case hex digits, as returned by "
                                 "generate_dedupe_hash().")));
     }
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     const Datum values[] = {hash, PG_GETARG_DATUM(1)};
     const char nulls[] = {' ', PG_ARGISNULL(1) ? 'n' : ' '};
 

@@ -5,21 +5,10 @@
 #include "pg/datum_convert.h"
 #include "pg/lead_transitions.h"
 #include "pg/routing_stats.h"
-#include "pg/settings.h"
 #include "pg/spi_statement.h"
 
 namespace pg = lead_router::pg;
 namespace transitions = lead_router::pg::transitions;
-
-namespace {
-
-
-TimestampTz stale_lock_cutoff() {
-    return GetCurrentTransactionStartTimestamp() -
-           static_cast<TimestampTz>(lead_router::settings::lock_timeout_s) * USECS_PER_SEC;
-}
-
-}  // namespace
 
 // acquire_routing_lock(lead_id uuid, lock_owner uuid) returns boolean
 LEAD_ROUTER_FUNCTION(lr_acquire_routing_lock) {
@@ -29,7 +18,7 @@ LEAD_ROUTER_FUNCTION(lr_acquire_routing_lock) {
 
     pg::connect();
     lead_router::pg::access_control::require_lead_access_by_id(lead_id);
-    bool acquired = transitions::acquire_lock(lead_id, PG_GETARG_DATUM(1), stale_lock_cutoff());
+    bool acquired = transitions::acquire_lock(lead_id, PG_GETARG_DATUM(1), transitions::stale_lock_cutoff());
     if (!acquired && !transitions::lead_exists(lead_id)) {
         transitions::raise_unknown_lead(lead_id);
     }
@@ -101,7 +90,7 @@ LEAD_ROUTER_FUNCTION(lr_fail_routing) {
 LEAD_ROUTER_FUNCTION(lr_release_stale_routing_locks) {
     TimestampTz cutoff;
     if (PG_ARGISNULL(0)) {
-        cutoff = stale_lock_cutoff();
+        cutoff = transitions::stale_lock_cutoff();
     } else {
         Interval* older_than =
             pg::interval_arg_in_range(fcinfo, 0, "older_than", "1 microsecond", "1000 years");

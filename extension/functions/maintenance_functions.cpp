@@ -1,8 +1,10 @@
 // SQL entry points of maintenance: prune_routing_history (a procedure that commits between
-// bounded batches), schedule_maintenance and unschedule_maintenance (pg_cron jobs).
+// bounded batches, and prunes our jobs' pg_cron run records), schedule_maintenance and
+// unschedule_maintenance (pg_cron jobs).
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
 #include "pg/history_pruning.h"
+#include "pg/maintenance_jobs.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
 
@@ -12,25 +14,15 @@ extern "C" {
 }
 
 namespace pg = lead_router::pg;
+namespace jobs = lead_router::pg::maintenance_jobs;
 
 namespace {
 
 constexpr int32 kMaxPruneBatch = 100000;
 
-// The four jobs of SPEC.md "pg_cron jobs".
-struct Job {
-    const char* name;
-    const char* schedule;
-    const char* command;
-};
-constexpr Job kJobs[] = {
-    {"lead_router_release_stale_locks", "*/10 * * * *",
-     "SELECT lead_router.release_stale_routing_locks()"},
-    {"lead_router_expire_leads", "0 2 * * *", "SELECT lead_router.mark_expired_leads()"},
-    {"lead_router_prune_history", "30 3 * * *", "CALL lead_router.prune_routing_history()"},
-    {"lead_router_health_check", "0 * * * *", "SELECT lead_router.check_routing_health()"},
-};
-constexpr int kJobCount = sizeof(kJobs) / sizeof(kJobs[0]);
+// How long our jobs' cron.job_run_details rows are kept: long enough for routing_health() to
+// see the last success of the daily jobs.
+constexpr int64 kRunDetailsRetentionUs = int64(7) * USECS_PER_DAY;
 
 // One batch through the SECURITY DEFINER function, so that the procedure (which may not be
 // a security definer itself, as it commits) deletes with the extension owner's rights.
@@ -38,9 +30,6 @@ pg::Statement prune_batch_stmt = {
     "SELECT pruned_logs, pruned_queue_rows FROM lead_router.prune_routing_history_batch($1, $2)",
     2,
     {TIMESTAMPTZOID, INT4OID}};
-
-pg::Statement pg_cron_installed_stmt = {
-    "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'", 0, {}};
 
 // Prepared only once pg_cron is known to be installed (the cron schema exists then).
 pg::Statement schedule_stmt = {
@@ -56,7 +45,7 @@ SELECT count(cron.unschedule(jobid))::int4 FROM cron.job
     {TEXTARRAYOID}};
 
 void require_pg_cron() {
-    if (pg::execute(pg_cron_installed_stmt, nullptr, nullptr, true) == 1) return;
+    if (jobs::pg_cron_installed()) return;
     ereport(ERROR,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
              errmsg("pg_cron is not installed in this database"),
@@ -83,12 +72,7 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history) {
         cutoff = DatumGetTimestampTz(DirectFunctionCall2(
             timestamptz_mi_interval, TimestampTzGetDatum(now), IntervalPGetDatum(retention)));
     }
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("prune_routing_history must be called with CALL")));
-    }
-    desc = BlessTupleDesc(desc);
+    const TupleDesc desc = pg::result_row(fcinfo, 2);
 
     // CALL outside a transaction block may commit between batches, so that a large backlog
     // never holds its locks for long; inside a block everything runs in that transaction.
@@ -110,6 +94,7 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history) {
         if (may_commit) SPI_commit();
         CHECK_FOR_INTERRUPTS();
     }
+    jobs::prune_run_details(kRunDetailsRetentionUs);
     pg::finish();
 
     Datum values[] = {Int64GetDatum(logs), Int64GetDatum(queue_rows)};
@@ -131,8 +116,7 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history_batch) {
                                DatumGetCString(DirectFunctionCall1(timestamptz_out,
                                                                    TimestampTzGetDatum(cutoff))))));
     }
-    InitMaterializedSRF(fcinfo, 0);
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    ReturnSetInfo* rsinfo = pg::result_set(fcinfo, 2);
     pg::connect();
     const pg::history_pruning::Pruned pruned = pg::history_pruning::prune_batch(cutoff, batch_size);
     pg::finish();
@@ -144,11 +128,12 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history_batch) {
 
 // schedule_maintenance() returns table (job_name text, schedule text, command text, jobid bigint)
 LEAD_ROUTER_FUNCTION(lr_schedule_maintenance) {
-    InitMaterializedSRF(fcinfo, 0);
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    ReturnSetInfo* rsinfo = pg::result_set(fcinfo, 4);
     pg::connect();
     require_pg_cron();
-    for (const Job& job : kJobs) {
+    jobs::require_runnable_jobs();
+    for (int i = 0; i < jobs::kJobCount; ++i) {
+        const jobs::Job& job = jobs::kJobs[i];
         // cron.schedule_in_database updates a job of the same name: calling twice is harmless.
         const Datum args[] = {CStringGetTextDatum(job.name), CStringGetTextDatum(job.schedule),
                               CStringGetTextDatum(job.command)};
@@ -166,10 +151,9 @@ LEAD_ROUTER_FUNCTION(lr_schedule_maintenance) {
 LEAD_ROUTER_FUNCTION(lr_unschedule_maintenance) {
     pg::connect();
     require_pg_cron();
-    Datum names[kJobCount];
-    for (int i = 0; i < kJobCount; ++i) names[i] = CStringGetTextDatum(kJobs[i].name);
-    const Datum args[] = {
-        PointerGetDatum(construct_array(names, kJobCount, TEXTOID, -1, false, TYPALIGN_INT))};
+    Datum names[jobs::kJobCount];
+    for (int i = 0; i < jobs::kJobCount; ++i) names[i] = CStringGetTextDatum(jobs::kJobs[i].name);
+    const Datum args[] = {pg::make_array(names, nullptr, jobs::kJobCount, TEXTOID)};
     pg::execute(unschedule_stmt, args, nullptr, false);
     const int32 removed = pg::column_int32(0, 1);
     pg::finish();

@@ -14,8 +14,7 @@ namespace pg = lead_router::pg;
 //   returns table (processed int, routed int, requeued int, failed int)
 LEAD_ROUTER_FUNCTION(lr_process_retry_queue) {
     const int32 batch_size = pg::int32_arg_in_range(fcinfo, 0, "batch_size", 1, pg::kMaxBatchSize);
-    InitMaterializedSRF(fcinfo, 0);
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    ReturnSetInfo* rsinfo = pg::result_set(fcinfo, 4);
 
     AcceptInvalidationMessages();  // rules changed since our last look are used now
     pg::connect();

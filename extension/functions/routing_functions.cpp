@@ -50,11 +50,7 @@ LEAD_ROUTER_FUNCTION(lr_route_lead) {
     pg::require_not_null(fcinfo, 0, "lead_id");
     const int32 max_attempts =
         pg::int32_arg_in_range(fcinfo, 2, "max_attempts", 1, pg::kMaxAttemptsLimit);
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("route_lead must be called in a context that accepts a row")));
-    }
+    const TupleDesc desc = pg::result_row(fcinfo, kResultColumns);
     const pg_uuid_t* source = PG_ARGISNULL(1) ? nullptr : PG_GETARG_UUID_P(1);
 
     pg::connect();
@@ -64,15 +60,14 @@ LEAD_ROUTER_FUNCTION(lr_route_lead) {
     Datum values[kResultColumns];
     bool nulls[kResultColumns] = {};
     outcome_datums(outcome, values, nulls);
-    return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
 // route_pending_leads(batch_size int default 100)
 //   returns table (lead_id uuid, <route_result columns>)
 LEAD_ROUTER_FUNCTION(lr_route_pending_leads) {
     const int32 batch_size = pg::int32_arg_in_range(fcinfo, 0, "batch_size", 1, pg::kMaxBatchSize);
-    InitMaterializedSRF(fcinfo, 0);
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    ReturnSetInfo* rsinfo = pg::result_set(fcinfo, 1 + kResultColumns);
 
     pg::connect();
     SPITupleTable* leads = flow::lock_due_pending(batch_size);
@@ -98,6 +93,8 @@ pg::Statement read_lead_stmt = {
     "SELECT " LEAD_ROUTER_LEAD_COLUMNS " FROM lead_router.leads l WHERE l.id = $1",
     2,
     {UUIDOID, TIMESTAMPTZOID}};
+
+constexpr int kExplainColumns = 8;
 
 // One explain_route row, copied out of the C++ explanation into palloc'd text.
 struct ExplainRow {
@@ -129,8 +126,7 @@ ExplainRow explain_rule(const lead_router::core::RuleSet& rules, std::size_t ind
 LEAD_ROUTER_FUNCTION(lr_explain_route) {
     pg::require_not_null(fcinfo, 0, "lead_id");
     const Datum lead_id = PG_GETARG_DATUM(0);
-    InitMaterializedSRF(fcinfo, 0);
-    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    ReturnSetInfo* rsinfo = pg::result_set(fcinfo, kExplainColumns);
 
     pg::connect();
     const Datum args[] = {lead_id, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
@@ -152,8 +148,8 @@ LEAD_ROUTER_FUNCTION(lr_explain_route) {
         pg_uuid_t id, destination;
         std::memcpy(id.data, rule.id.data(), UUID_LEN);
         std::memcpy(destination.data, rule.destination.data(), UUID_LEN);
-        Datum out[8];
-        bool out_nulls[8] = {};
+        Datum out[kExplainColumns];
+        bool out_nulls[kExplainColumns] = {};
         out[0] = uuid_datum(id);
         out[1] = CStringGetTextDatum(rule.name.c_str());
         out[2] = Int32GetDatum(rule.priority);

@@ -3,15 +3,15 @@
 
 #include <cstring>
 
-#include "core/uuid_text.h"
 #include "pg/datum_convert.h"
 #include "pg/lead_transitions.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
-#include "utils/syscache.h"
 #include "catalog/pg_authid.h"
+#include "utils/jsonb.h"
+#include "utils/syscache.h"
 }
 
 namespace lead_router::pg::access_control {
@@ -28,18 +28,67 @@ Statement lead_source_stmt = {
 
 }  // namespace
 
+namespace {
+
+// The application user's uuid from `text`, read from `setting`; 22P02 naming both otherwise.
+void parse_user(const char* text, const char* setting, const char* hint, pg_uuid_t* user) {
+    Datum parsed;
+    if (!parse_input(uuid_in, text, &parsed)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+                        errmsg("%s is not a valid uuid: \"%s\"", setting,
+                               clipped_for_message(text, 100)),
+                        errhint("%s", hint)));
+    }
+    *user = *DatumGetUUIDP(parsed);
+}
+
+// The sub claim of the JWT that PostgREST puts in request.jwt.claims for each request.  No
+// claims, or no sub (an anonymous request): nobody.  Anything else that is not a uuid fails
+// closed, with an error, never with another user.
+bool jwt_subject(pg_uuid_t* user) {
+    const char* claims = GetConfigOption("request.jwt.claims", true, false);
+    if (claims == nullptr || claims[0] == '\0') return false;
+    const char* const hint =
+        "With lead_router.identity_source = 'request.jwt.claims', the JWT's sub claim must be the "
+        "application user's uuid.";
+    Datum document;
+    if (!parse_input(jsonb_in, claims, &document)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+                        errmsg("request.jwt.claims is not valid JSON"), errhint("%s", hint)));
+    }
+    Jsonb* jsonb = DatumGetJsonbP(document);
+    JsonbValue sub;
+    if (!JB_ROOT_IS_OBJECT(jsonb) ||
+        getKeyJsonValueFromContainer(&jsonb->root, "sub", 3, &sub) == nullptr ||
+        sub.type == jbvNull) {
+        return false;
+    }
+    if (sub.type != jbvString) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+                        errmsg("the sub claim of request.jwt.claims is not a string"),
+                        errhint("%s", hint)));
+    }
+    parse_user(pnstrdup(sub.val.string.val, sub.val.string.len),
+               "the sub claim of request.jwt.claims", hint, user);
+    return true;
+}
+
+}  // namespace
+
 bool application_user(pg_uuid_t* user) {
+    if (settings::identity_source == static_cast<int>(settings::IdentitySource::jwt_claims)) {
+        return jwt_subject(user);
+    }
     const char* text = settings::application_user_id;
     if (text == nullptr || text[0] == '\0') return false;
-    const std::optional<std::array<unsigned char, 16>> parsed = core::parse_uuid(text);
-    if (!parsed) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                        errmsg("lead_router.user_id is not a valid uuid: \"%s\"",
-                               clipped_for_message(text, 100)),
-                        errhint("Set lead_router.user_id to the application user's uuid, or "
-                                "RESET it.")));
+    // Behind a transaction pooler the next transaction on this connection may be another
+    // client's: a value left over from an earlier transaction names nobody.
+    if (settings::identity_scope == static_cast<int>(settings::IdentityScope::transaction) &&
+        !settings::user_id_set_in_this_transaction()) {
+        return false;
     }
-    std::memcpy(user->data, parsed->data(), UUID_LEN);
+    parse_user(text, "lead_router.user_id",
+               "Set lead_router.user_id to the application user's uuid, or RESET it.", user);
     return true;
 }
 

@@ -6,8 +6,10 @@
 
 namespace lead_router::pg::access_control {
 
-// The application user named by lead_router.user_id, or false when it is unset.  A value
-// that is not a uuid raises 22P02 naming it.
+// The application user, or false when there is none: lead_router.user_id (with
+// lead_router.identity_scope = 'transaction', only when set in the current transaction), or
+// the sub claim of request.jwt.claims (lead_router.identity_source).  A value that is not a
+// uuid raises 22P02 naming it.
 bool application_user(pg_uuid_t* user);
 
 // The role that called us from outside any SECURITY DEFINER function (SET ROLE counts)

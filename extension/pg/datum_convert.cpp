@@ -3,6 +3,38 @@
 
 namespace lead_router::pg {
 
+namespace {
+
+void require_width(FunctionCallInfo fcinfo, TupleDesc desc, int columns) {
+    if (desc->natts == columns) return;
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("%s() returns %d columns in the installed SQL, the lead_router library %s "
+                    "returns %d", get_func_name(fcinfo->flinfo->fn_oid), desc->natts,
+                    LEAD_ROUTER_VERSION, columns),
+             errhint("Run ALTER EXTENSION lead_router UPDATE after installing a new library.")));
+}
+
+}  // namespace
+
+TupleDesc result_row(FunctionCallInfo fcinfo, int columns) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("%s() must be called in a context that accepts a row",
+                               get_func_name(fcinfo->flinfo->fn_oid))));
+    }
+    require_width(fcinfo, desc, columns);
+    return BlessTupleDesc(desc);
+}
+
+ReturnSetInfo* result_set(FunctionCallInfo fcinfo, int columns) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    require_width(fcinfo, rsinfo->setDesc, columns);
+    return rsinfo;
+}
+
 void require_not_null(FunctionCallInfo fcinfo, int n, const char* name) {
     if (PG_ARGISNULL(n)) {
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -74,6 +106,29 @@ Datum clipped_text(Datum value, int max_bytes) {
     if (static_cast<int>(bytes.size()) <= max_bytes) return value;
     const int keep = pg_mbcliplen(bytes.data(), static_cast<int>(bytes.size()), max_bytes);
     return PointerGetDatum(cstring_to_text_with_len(bytes.data(), keep));
+}
+
+bool parse_input(PGFunction input, const char* text, Datum* result) {
+    MemoryContext caller = CurrentMemoryContext;
+    volatile bool valid = true;
+    volatile Datum parsed = (Datum)0;
+    PG_TRY();
+    {
+        parsed = DirectFunctionCall3(input, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+                                     Int32GetDatum(-1));
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller);
+        ErrorData* error = CopyErrorData();
+        if (error->sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION) PG_RE_THROW();
+        FlushErrorState();
+        FreeErrorData(error);
+        valid = false;
+    }
+    PG_END_TRY();
+    *result = parsed;
+    return valid;
 }
 
 const char* uuid_to_cstring(Datum uuid) {

@@ -16,6 +16,15 @@ constexpr int32 kMaxBatchSize = 10000;     // route_pending_leads, process_retry
 // copied into three tables on every retry.
 constexpr int kMaxStoredErrorBytes = 1000;
 
+// The row type of a function returning one row of `columns` columns, blessed for
+// heap_form_tuple.  A row type of another width means the library is newer (or older) than
+// the installed SQL: 55000, with ALTER EXTENSION ... UPDATE as the hint.
+TupleDesc result_row(FunctionCallInfo fcinfo, int columns);
+
+// The materialized result set of a set-returning function of `columns` columns, checked the
+// same way.
+ReturnSetInfo* result_set(FunctionCallInfo fcinfo, int columns);
+
 // Raises 22004 (null_value_not_allowed) naming the argument when argument `n` is NULL.
 void require_not_null(FunctionCallInfo fcinfo, int n, const char* name);
 
@@ -42,6 +51,10 @@ std::string_view text_bytes(Datum value);
 
 // A text datum cut to at most `max_bytes` bytes, at a character boundary.
 Datum clipped_text(Datum value, int max_bytes);
+
+// Runs a type's input function on `text`: false, with nothing raised, when the text is not a
+// valid value of the type (SQLSTATE 22P02); any other error propagates.
+bool parse_input(PGFunction input, const char* text, Datum* result);
 
 // A uuid datum formatted for messages (palloc'd in the current context).
 const char* uuid_to_cstring(Datum uuid);

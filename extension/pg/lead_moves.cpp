@@ -19,135 +19,129 @@ extern "C" {
 namespace lead_router::pg::transitions {
 namespace {
 
+// The skeleton every move shares, in the order it runs:
+//   MOVE_INPUT   the items, as parallel arrays with their ordinal n;
+//   MOVE_LEADS   the leads updated (only those still matching `where`), returning what the
+//                later parts read: id, source_workspace_id, routing_attempts, n, `returning`;
+//   MOVE_CLOSE   their open queue rows closed;
+//   MOVE_AUDIT   one audit row per moved lead;
+//   MOVE_RESULT  (n, routing_attempts) of every lead moved.
+#define MOVE_INPUT(arrays, columns) \
+    "WITH input AS (SELECT * FROM unnest(" arrays ") WITH ORDINALITY AS i(" columns ", n))"
+#define MOVE_LEADS(set, where, returning)                                                     \
+    ", lead AS (UPDATE lead_router.leads l SET " set " FROM input i WHERE l.id = i.id" where  \
+    " RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.n" returning ")"
+#define MOVE_CLOSE(set, returning)                                                             \
+    ", closed AS (UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()" set \
+    " FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL" returning ")"
+#define MOVE_AUDIT(columns, values)                                                             \
+    ", audit AS (INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id, " columns \
+    ") SELECT id, source_workspace_id, " values " FROM lead)"
+#define MOVE_RESULT " SELECT n, routing_attempts FROM lead"
+
+// Clears the routing lock; and counts the attempt unless `increment` (a parameter) is 0,
+// which the primitives pass because acquire_routing_lock counted it already.
+#define UNLOCK "routing_locked_by = NULL, routing_locked_at = NULL"
+#define COUNT_ATTEMPT(increment)                                                \
+    "routing_attempts = l.routing_attempts + " increment                        \
+    ", routing_last_attempted_at = CASE WHEN " increment " > 0 THEN pg_catalog.now()" \
+    " ELSE l.routing_last_attempted_at END"
+
 // $1 leads, $2 destinations, $3 rules (elements may be NULL), $4 owner or NULL, $5 increment
 Statement route_to_stmt = {
-    R"sql(
-WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY
-                  AS i(id, destination, rule, n)
-), lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = 'routed', workspace_id = i.destination, routing_locked_by = NULL,
-           routing_locked_at = NULL, routing_error = NULL,
-           routing_attempts = l.routing_attempts + $5,
-           routing_last_attempted_at = CASE WHEN $5 > 0 THEN pg_catalog.now()
-                                            ELSE l.routing_last_attempted_at END
-      FROM input i
-     WHERE l.id = i.id
-       AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))
-       AND EXISTS (SELECT 1 FROM lead_router.workspaces w
-                    WHERE w.id = i.destination AND w.is_active)
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.destination, i.rule, i.n
-), closed AS (
-    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-      FROM lead
-     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id,
-           destination_workspace_id, matched_rule_id, routing_result, attempt)
-    SELECT id, source_workspace_id, destination, rule, 'success', routing_attempts FROM lead
-)
-SELECT n, routing_attempts FROM lead)sql",
+    MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[]", "id, destination, rule")
+    MOVE_LEADS("routing_status = 'routed', workspace_id = i.destination, routing_error = NULL, "
+               UNLOCK ", " COUNT_ATTEMPT("$5"),
+               " AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))"
+               " AND EXISTS (SELECT 1 FROM lead_router.workspaces w"
+               "              WHERE w.id = i.destination AND w.is_active)",
+               ", i.destination, i.rule")
+    MOVE_CLOSE("", "")
+    MOVE_AUDIT("destination_workspace_id, matched_rule_id, routing_result, attempt",
+               "destination, rule, 'success', routing_attempts")
+    MOVE_RESULT,
     5,
     {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, UUIDOID, INT4OID}};
 
 Statement lock_originals_stmt = {
-    R"sql(
-SELECT id FROM lead_router.leads WHERE id = ANY ($1) FOR KEY SHARE SKIP LOCKED)sql",
+    "SELECT id FROM lead_router.leads WHERE id = ANY ($1) FOR KEY SHARE SKIP LOCKED",
     1,
     {UUIDARRAYOID}};
 
-// $1 leads, $2 originals
+// $1 leads, $2 originals, $3 the originals' owners
 Statement duplicates_stmt = {
-    R"sql(
-WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS i(id, original, n)
-), lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = 'routed', duplicate_of = i.original,
-           workspace_id = l.source_workspace_id, routing_locked_by = NULL,
-           routing_locked_at = NULL, routing_error = NULL,
-           routing_attempts = l.routing_attempts + 1, routing_last_attempted_at = pg_catalog.now()
-      FROM input i
-     WHERE l.id = i.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.original, i.n
-), closed AS (
-    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-      FROM lead
-     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, 'duplicate', 'duplicate of lead ' || original::text,
-           routing_attempts FROM lead
-)
-SELECT n, routing_attempts FROM lead)sql",
-    2,
-    {UUIDARRAYOID, UUIDARRAYOID}};
+    MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[]", "id, original, owner")
+    MOVE_LEADS("routing_status = 'routed', duplicate_of = i.original, "
+               "workspace_id = l.source_workspace_id, routing_error = NULL, " UNLOCK ", "
+               COUNT_ATTEMPT("1"),
+               "", ", i.original, i.owner")
+    MOVE_CLOSE("", "")
+    MOVE_AUDIT("duplicate_owner_workspace_id, routing_result, error_message, attempt",
+               "owner, 'duplicate', 'duplicate of lead ' || original::text, routing_attempts")
+    MOVE_RESULT,
+    3,
+    {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID}};
 
 // $1 leads, $2 errors, $3 next retry times, $4 max attempts, $5 audit results, $6 increment
 Statement requeue_stmt = {
-    R"sql(
-WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[])
-                  WITH ORDINALITY AS i(id, error, next_retry_at, max_attempts, result, n)
-), lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = 'pending', routing_locked_by = NULL, routing_locked_at = NULL,
-           routing_error = i.error, routing_attempts = l.routing_attempts + $6,
-           routing_due_at = i.next_retry_at,
-           routing_last_attempted_at = CASE WHEN $6 > 0 THEN pg_catalog.now()
-                                            ELSE l.routing_last_attempted_at END
-      FROM input i
-     WHERE l.id = i.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.error, i.next_retry_at,
-           i.max_attempts, i.result, i.n
-), closed AS (
-    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()
-      FROM lead
-     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
- RETURNING q.id
-), queued AS (
-    -- reads `closed`, so the open rows are closed before their successors are inserted
-    INSERT INTO lead_router.routing_queue
-           (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)
-    SELECT id, source_workspace_id, routing_attempts + 1, max_attempts, next_retry_at, error
-      FROM lead, (SELECT count(*) FROM closed) AS previous
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, result, error, routing_attempts FROM lead
-)
-SELECT n, routing_attempts FROM lead)sql",
+    MOVE_INPUT("$1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[]",
+               "id, error, next_retry_at, max_attempts, result")
+    MOVE_LEADS("routing_status = 'pending', routing_error = i.error, "
+               "routing_due_at = i.next_retry_at, " UNLOCK ", " COUNT_ATTEMPT("$6"),
+               "", ", i.error, i.next_retry_at, i.max_attempts, i.result")
+    MOVE_CLOSE("", " RETURNING q.id")
+    // reads `closed`, so the open rows are closed before their successors are inserted
+    ", queued AS (INSERT INTO lead_router.routing_queue"
+    "     (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)"
+    "   SELECT id, source_workspace_id, routing_attempts + 1, max_attempts, next_retry_at, error"
+    "     FROM lead, (SELECT count(*) FROM closed) AS previous)"
+    MOVE_AUDIT("routing_result, error_message, attempt", "result, error, routing_attempts")
+    MOVE_RESULT,
     6,
     {UUIDARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4OID}};
 
 // $1 leads, $2 errors, $3 increment
 Statement fail_stmt = {
-    R"sql(
-WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS i(id, error, n)
-), lead AS (
-    UPDATE lead_router.leads l
-       SET routing_status = 'failed', routing_locked_by = NULL, routing_locked_at = NULL,
-           routing_error = i.error, routing_attempts = l.routing_attempts + $3,
-           routing_last_attempted_at = CASE WHEN $3 > 0 THEN pg_catalog.now()
-                                            ELSE l.routing_last_attempted_at END
-      FROM input i
-     WHERE l.id = i.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.error, i.n
-), closed AS (
-    UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now(), last_error = lead.error
-      FROM lead
-     WHERE q.lead_id = lead.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, 'failed', error, routing_attempts FROM lead
-)
-SELECT n, routing_attempts FROM lead)sql",
+    MOVE_INPUT("$1::uuid[], $2::text[]", "id, error")
+    MOVE_LEADS("routing_status = 'failed', routing_error = i.error, " UNLOCK ", "
+               COUNT_ATTEMPT("$3"),
+               "", ", i.error")
+    MOVE_CLOSE(", last_error = lead.error", "")
+    MOVE_AUDIT("routing_result, error_message, attempt", "'failed', error, routing_attempts")
+    MOVE_RESULT,
     3,
     {UUIDARRAYOID, TEXTARRAYOID, INT4OID}};
+
+// $1 leads: those still pending or failed and past lead_expires_at
+Statement expire_stmt = {
+    MOVE_INPUT("$1::uuid[]", "id")
+    MOVE_LEADS("routing_status = 'expired'",
+               " AND l.routing_status IN ('pending', 'failed')"
+               " AND l.lead_expires_at < pg_catalog.now()",
+               "")
+    MOVE_CLOSE(", last_error = 'lead expired'", "")
+    MOVE_AUDIT("routing_result, attempt", "'expired', routing_attempts")
+    MOVE_RESULT,
+    1,
+    {UUIDARRAYOID}};
+
+// $1 leads in routing, $2 the audit message of each: back to pending, the lock released
+Statement release_stmt = {
+    MOVE_INPUT("$1::uuid[], $2::text[]", "id, message")
+    MOVE_LEADS("routing_status = 'pending', routing_error = 'routing lock expired', " UNLOCK,
+               " AND l.routing_status = 'routing'", ", i.message")
+    MOVE_AUDIT("routing_result, error_message, attempt", "'released', message, routing_attempts")
+    MOVE_RESULT,
+    2,
+    {UUIDARRAYOID, TEXTARRAYOID}};
+
+#undef MOVE_INPUT
+#undef MOVE_LEADS
+#undef MOVE_CLOSE
+#undef MOVE_AUDIT
+#undef MOVE_RESULT
+#undef UNLOCK
+#undef COUNT_ATTEMPT
 
 Datum uuid_array(const pg_uuid_t* const* items, int n) {
     Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
@@ -173,7 +167,7 @@ void read_moves(uint64 rows, bool* moved, int32* attempts) {
         bool isnull;
         const int64 ordinal = DatumGetInt64(column(r, 1, &isnull));
         if (moved != nullptr) moved[ordinal - 1] = true;
-        attempts[ordinal - 1] = column_int32(r, 2);
+        if (attempts != nullptr) attempts[ordinal - 1] = column_int32(r, 2);
     }
 }
 
@@ -216,7 +210,8 @@ void lock_originals(const Duplicate* items, int n, bool* locked) {
 void mark_duplicates(const Duplicate* items, int n, int32* attempts) {
     if (n == 0) return;
     const Datum values[] = {uuids_of(items, n, [](const Duplicate& d) { return &d.lead; }),
-                            uuids_of(items, n, [](const Duplicate& d) { return &d.original; })};
+                            uuids_of(items, n, [](const Duplicate& d) { return &d.original; }),
+                            uuids_of(items, n, [](const Duplicate& d) { return &d.owner; })};
     read_moves(execute(duplicates_stmt, values, nullptr, false), nullptr, attempts);
 }
 
@@ -244,6 +239,20 @@ void fail(const Failure* items, int n, int32 increment, int32* attempts) {
     const Datum values[] = {uuids_of(items, n, [](const Failure& f) { return &f.lead; }),
                             errors_of(items, n), Int32GetDatum(increment)};
     read_moves(execute(fail_stmt, values, nullptr, false), nullptr, attempts);
+}
+
+void expire(const pg_uuid_t* leads, int n, bool* expired) {
+    if (n == 0) return;
+    memset(expired, 0, sizeof(bool) * n);
+    const Datum values[] = {uuids_of(leads, n, [](const pg_uuid_t& id) { return &id; })};
+    read_moves(execute(expire_stmt, values, nullptr, false), expired, nullptr);
+}
+
+int64 release(const pg_uuid_t* leads, const Datum* messages, int n) {
+    if (n == 0) return 0;
+    const Datum values[] = {uuids_of(leads, n, [](const pg_uuid_t& id) { return &id; }),
+                            make_array(messages, nullptr, n, TEXTOID)};
+    return static_cast<int64>(execute(release_stmt, values, nullptr, false));
 }
 
 TimestampTz next_retry_at(int32 attempts) {

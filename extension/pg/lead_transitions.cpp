@@ -4,6 +4,7 @@
 #include "pg/lead_transitions.h"
 
 #include "pg/datum_convert.h"
+#include "pg/settings.h"
 #include "pg/spi_statement.h"
 
 namespace lead_router::pg::transitions {
@@ -12,7 +13,8 @@ namespace {
 Statement acquire_stmt = {
     R"sql(
 WITH target AS (
-    SELECT l.id, l.routing_status AS old_status, l.routing_locked_by AS old_owner
+    SELECT l.id, l.routing_status AS old_status, l.routing_locked_by AS old_owner,
+           l.lead_expires_at < pg_catalog.now() AS expired
       FROM lead_router.leads l
      WHERE l.id = $1
        AND (l.routing_status IN ('pending', 'failed')
@@ -24,8 +26,18 @@ WITH target AS (
            routing_locked_at = pg_catalog.now(), routing_last_attempted_at = pg_catalog.now(),
            routing_attempts = l.routing_attempts + 1
       FROM target t
-     WHERE l.id = t.id
+     WHERE l.id = t.id AND NOT t.expired
  RETURNING l.id, l.source_workspace_id, l.routing_attempts, t.old_status, t.old_owner
+), expired AS (
+    UPDATE lead_router.leads l SET routing_status = 'expired'
+      FROM target t
+     WHERE l.id = t.id AND t.expired AND t.old_status <> 'routing'
+ RETURNING l.id, l.source_workspace_id, l.routing_attempts
+), closed AS (
+    UPDATE lead_router.routing_queue q
+       SET processed_at = pg_catalog.now(), last_error = 'lead expired'
+      FROM expired
+     WHERE q.lead_id = expired.id AND q.processed_at IS NULL
 ), audit AS (
     INSERT INTO lead_router.routing_logs
            (lead_id, source_workspace_id, routing_result, error_message, attempt)
@@ -34,6 +46,8 @@ WITH target AS (
       FROM locked WHERE old_status = 'routing'
     UNION ALL
     SELECT id, source_workspace_id, 'locked', NULL, routing_attempts FROM locked
+    UNION ALL
+    SELECT id, source_workspace_id, 'expired', NULL, routing_attempts FROM expired
 )
 SELECT count(*)::int4 FROM locked)sql",
     3,
@@ -76,63 +90,37 @@ SELECT routing_status::text, routing_status = 'routing',
     2,
     {UUIDOID, UUIDOID}};
 
-Statement release_stmt = {
+// The stale locks to release, with the audit message of each.
+Statement stale_locks_stmt = {
     R"sql(
-WITH stale AS (
-    SELECT id, routing_locked_by AS old_owner
-      FROM lead_router.leads
-     WHERE routing_status = 'routing' AND routing_locked_at < $1
-       FOR UPDATE SKIP LOCKED
-), released AS (
-    UPDATE lead_router.leads l
-       SET routing_status = 'pending', routing_locked_by = NULL, routing_locked_at = NULL,
-           routing_error = 'routing lock expired'
-      FROM stale s
-     WHERE l.id = s.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts, s.old_owner
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, error_message, attempt)
-    SELECT id, source_workspace_id, 'released',
-           'stale routing lock of ' || old_owner::text || ' released', routing_attempts
-      FROM released
-)
-SELECT count(*) FROM released)sql",
+SELECT id, 'stale routing lock of ' || routing_locked_by::text || ' released'
+  FROM lead_router.leads
+ WHERE routing_status = 'routing' AND routing_locked_at < $1
+   FOR UPDATE SKIP LOCKED)sql",
     1,
     {TIMESTAMPTZOID}};
 
-Statement expire_stmt = {
+Statement expiry_due_stmt = {
     R"sql(
-WITH due AS (
-    SELECT id FROM lead_router.leads
-     WHERE routing_status IN ('pending', 'failed') AND lead_expires_at < pg_catalog.now()
-       FOR UPDATE SKIP LOCKED
-), expired AS (
-    UPDATE lead_router.leads l SET routing_status = 'expired'
-      FROM due WHERE l.id = due.id
- RETURNING l.id, l.source_workspace_id, l.routing_attempts
-), closed AS (
-    UPDATE lead_router.routing_queue q
-       SET processed_at = pg_catalog.now(), last_error = 'lead expired'
-      FROM expired
-     WHERE q.lead_id = expired.id AND q.processed_at IS NULL
-), audit AS (
-    INSERT INTO lead_router.routing_logs
-           (lead_id, source_workspace_id, routing_result, attempt)
-    SELECT id, source_workspace_id, 'expired', routing_attempts FROM expired
-)
-SELECT count(*) FROM expired)sql",
+SELECT id FROM lead_router.leads
+ WHERE routing_status IN ('pending', 'failed') AND lead_expires_at < pg_catalog.now()
+   FOR UPDATE SKIP LOCKED)sql",
     0,
     {}};
 
 Statement lead_exists_stmt = {
     "SELECT 1 FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
 
-int64 single_count(uint64 rows) {
-    if (rows != 1) return 0;
-    bool isnull;
-    const Datum d = column(0, 1, &isnull);
-    return isnull ? 0 : DatumGetInt64(d);
+// The uuids in column 1 and the values of column `extra` (0: none) of the last result.
+pg_uuid_t* result_uuids(uint64 rows, int extra, Datum** extras) {
+    pg_uuid_t* ids = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (rows + 1)));
+    if (extra > 0) *extras = static_cast<Datum*>(palloc(sizeof(Datum) * (rows + 1)));
+    for (uint64 r = 0; r < rows; ++r) {
+        bool isnull;
+        ids[r] = *DatumGetUUIDP(column(r, 1, &isnull));
+        if (extra > 0) (*extras)[r] = column(r, extra, &isnull);
+    }
+    return ids;
 }
 
 }  // namespace
@@ -201,10 +189,26 @@ bool routed_rule(Datum lead_id, pg_uuid_t* rule_id) {
 
 int64 release_stale(TimestampTz stale_before) {
     const Datum values[] = {TimestampTzGetDatum(stale_before)};
-    return single_count(execute(release_stmt, values, nullptr, false));
+    const uint64 rows = execute(stale_locks_stmt, values, nullptr, false);
+    Datum* messages = nullptr;
+    const pg_uuid_t* ids = result_uuids(rows, 2, &messages);
+    return release(ids, messages, static_cast<int>(rows));
 }
 
-int64 expire_due() { return single_count(execute(expire_stmt, nullptr, nullptr, false)); }
+int64 expire_due() {
+    const uint64 rows = execute(expiry_due_stmt, nullptr, nullptr, false);
+    const pg_uuid_t* ids = result_uuids(rows, 0, nullptr);
+    bool* expired = static_cast<bool*>(palloc(sizeof(bool) * (rows + 1)));
+    expire(ids, static_cast<int>(rows), expired);
+    int64 count = 0;
+    for (uint64 r = 0; r < rows; ++r) count += expired[r] ? 1 : 0;
+    return count;
+}
+
+TimestampTz stale_lock_cutoff() {
+    return GetCurrentTransactionStartTimestamp() -
+           static_cast<TimestampTz>(settings::lock_timeout_s) * USECS_PER_SEC;
+}
 
 bool lead_exists(Datum lead_id) {
     const Datum values[] = {lead_id};

@@ -9,8 +9,12 @@
 
 namespace lead_router::pg::transitions {
 
+// The moment before which a `routing` lock is stale (lead_router.lock_timeout).
+TimestampTz stale_lock_cutoff();
+
 // pending | failed | stale routing -> routing, owned by `owner`; never waits on a row lock.
-// Returns false when the lead is not lockable or another session holds its row.
+// Returns false when the lead is not lockable or another session holds its row.  A pending
+// or failed lead past lead_expires_at is marked expired instead (and false returned).
 bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before);
 
 // complete_routing's checks of its destination and rule against the lead: the destination
@@ -49,6 +53,7 @@ void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 incremen
 struct Duplicate {
     pg_uuid_t lead;
     pg_uuid_t original;
+    pg_uuid_t owner;  // the partner workspace that owns the original (recorded in the audit)
 };
 // Takes FOR KEY SHARE on the originals (duplicate_of's foreign key needs it) without waiting:
 // a session that holds an original FOR UPDATE — a batch that locked it and then found it
@@ -67,6 +72,14 @@ struct Failure {
 };
 void requeue(const Failure* items, int n, int32 increment, int32* attempts);
 void fail(const Failure* items, int n, int32 increment, int32* attempts);
+
+// pending | failed leads past lead_expires_at -> expired (others are left alone);
+// expired[i] reports each.
+void expire(const pg_uuid_t* leads, int n, bool* expired);
+
+// routing -> pending, lock released, audit `released` with messages[i] (text); returns how
+// many moved.
+int64 release(const pg_uuid_t* leads, const Datum* messages, int n);
 
 // When the next attempt after `attempts` failed ones is due: now + the backoff with jitter.
 TimestampTz next_retry_at(int32 attempts);

@@ -4,6 +4,7 @@
 #include "pg/routing_stats.h"
 #include "pg/rule_cache.h"
 #include "pg/settings.h"
+#include "pg/worker_status.h"
 #include "worker/retry_worker.h"
 
 extern "C" {
@@ -13,12 +14,17 @@ void _PG_init(void);
 }
 
 extern "C" void _PG_init(void) {
-    lead_router::settings::define_all();
+    // pg_upgrade loads every library to check it; it must start nothing and register nothing.
+    if (IsBinaryUpgrade) return;
+
+    const bool preloading = process_shared_preload_libraries_in_progress;
+    lead_router::settings::define_all(preloading);
     lead_router::pg::rule_cache::register_invalidation();
-    // Shared memory and the worker exist only when the library is preloaded; without it,
-    // every function still works (statistics are then per session).
-    if (process_shared_preload_libraries_in_progress) {
+    // Shared memory and the workers exist only when the library is preloaded; without it,
+    // every SQL function still works (statistics are then per session).
+    if (preloading) {
         lead_router::pg::routing_stats::request_shared_memory();
-        lead_router::worker::register_worker();
+        lead_router::pg::worker_status::request_shared_memory();
+        lead_router::worker::register_workers();
     }
 }

@@ -122,8 +122,8 @@ Counts process(int32 batch_size) {
             case route_flow::Status::duplicate: ++counts.routed; break;
             case route_flow::Status::queued: ++counts.requeued; break;
             case route_flow::Status::failed: ++counts.failed; break;
-            case route_flow::Status::locked:
-            case route_flow::Status::expired: ++counts.skipped; continue;
+            case route_flow::Status::expired: break;  // its queue row is closed: processed
+            case route_flow::Status::locked: ++counts.skipped; continue;
         }
         ++counts.processed;
     }

@@ -7,7 +7,7 @@
 namespace lead_router::pg::retry_queue {
 
 struct Counts {
-    int32 processed;  // queue rows closed: routed + requeued + failed + stale
+    int32 processed;  // queue rows closed: routed + requeued + failed + expired + stale
     int32 routed;     // routed or routed as a duplicate
     int32 requeued;   // failed again: closed, with a new row at the next backoff
     int32 failed;     // failed for good at max_attempts

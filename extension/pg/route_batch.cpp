@@ -39,7 +39,7 @@ SELECT l.dedupe_hash, l.id, l.workspace_id FROM lead_router.leads l
 // Advisory lock namespace ("LROU") for identities being routed.
 constexpr uint32 kIdentityLockClass = 0x4C524F55;
 
-enum class Plan { settled, duplicate, routed, failure };
+enum class Plan { settled, duplicate, routed, failure, expire };
 
 struct Item {
     pg_uuid_t id;
@@ -50,6 +50,7 @@ struct Item {
     char hash[65];
     Plan plan;
     pg_uuid_t original;   // duplicate
+    pg_uuid_t owner;      // duplicate: the partner workspace owning the original
     int twin;             // duplicate of an item of this batch (index), or -1
     pg_uuid_t destination;  // routed
     pg_uuid_t rule;
@@ -111,11 +112,13 @@ Outcome outcome(Status status, int32 attempt, const char* error) {
 }
 
 // Leads that are not routed now: routed (their recorded outcome), expired, or held under a
-// fresh routing lock.  Returns true (and the outcome) for those; a stale lock is taken over.
-bool settle_unroutable(HeapTuple row, TupleDesc desc, const Item& item, Outcome* out) {
+// fresh routing lock.  Returns true (and the outcome) for those, or sets item.plan to expire
+// for a lead past lead_expires_at (a stale lock on it is released first); a stale lock on
+// any other lead is taken over.
+bool settle_unroutable(HeapTuple row, TupleDesc desc, Item& item, Outcome* out) {
     bool isnull;
     const char* status = TextDatumGetCString(SPI_getbinval(row, desc, lf::kStatus, &isnull));
-    const Datum lead_id = UUIDPGetDatum(const_cast<pg_uuid_t*>(&item.id));
+    const Datum lead_id = UUIDPGetDatum(&item.id);
     if (strcmp(status, "routed") == 0) {
         *out = outcome(Status::routed, item.attempts, nullptr);
         const Datum original = SPI_getbinval(row, desc, lf::kDuplicateOf, &isnull);
@@ -134,6 +137,7 @@ bool settle_unroutable(HeapTuple row, TupleDesc desc, const Item& item, Outcome*
         *out = outcome(Status::expired, item.attempts, "lead expired");
         return true;
     }
+    const bool expired = DatumGetBool(SPI_getbinval(row, desc, lf::kExpired, &isnull));
     if (strcmp(status, "routing") == 0) {
         const Datum stale = SPI_getbinval(row, desc, lf::kStale, &isnull);
         if (isnull || !DatumGetBool(stale)) {
@@ -141,8 +145,16 @@ bool settle_unroutable(HeapTuple row, TupleDesc desc, const Item& item, Outcome*
                            "lead is being routed under another routing lock");
             return true;
         }
-        transitions::log_stale_takeover(lead_id, UUIDPGetDatum(const_cast<pg_uuid_t*>(&item.source)),
-                                        item.attempts);
+        if (expired) {
+            const Datum message = CStringGetTextDatum("stale routing lock released: the lead expired");
+            transitions::release(&item.id, &message, 1);
+        } else {
+            transitions::log_stale_takeover(lead_id, UUIDPGetDatum(&item.source), item.attempts);
+        }
+    }
+    if (expired) {
+        item.plan = Plan::expire;
+        return true;
     }
     return false;
 }
@@ -164,15 +176,16 @@ struct Owners {
     }
 };
 
-// The partner owner (other than the lead's source) among the owners, or false.
-bool database_owner(Owners& owners, const Item& item, pg_uuid_t* owner) {
+// The original owned by a partner other than the lead's source, and that partner, or false.
+bool database_owner(Owners& owners, const Item& item, pg_uuid_t* original, pg_uuid_t* owner) {
     if (owners.rows == 0) return false;
     const auto hash_of = [&](int row) { return owners.hash(row); };
     for (int row = find_or_add(owners.index, item.hash, -1, hash_of);
          row >= 0 && row < static_cast<int>(owners.rows) && memcmp(owners.hash(row), item.hash, 64) == 0;
          ++row) {
         if (memcmp(owners.uuid(row, 3)->data, item.source.data, UUID_LEN) != 0) {
-            *owner = *owners.uuid(row, 2);
+            *original = *owners.uuid(row, 2);
+            *owner = *owners.uuid(row, 3);
             return true;
         }
     }
@@ -211,6 +224,7 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
         item.attempts = DatumGetInt32(SPI_getbinval(rows[i], desc, lf::kAttempts, &isnull));
         item.max_attempts = max_attempts[i];
         item.twin = -1;
+        item.plan = Plan::settled;
         if (settle_unroutable(rows[i], desc, item, &out[i])) continue;
         const Datum hash = SPI_getbinval(rows[i], desc, lf::kDedupeHash, &isnull);
         item.has_hash = !isnull;
@@ -251,7 +265,7 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
     for (int i = 0; i < n; ++i) {
         Item& item = items[i];
         if (item.plan != Plan::routed) continue;
-        if (item.has_hash && database_owner(owners, item, &item.original)) {
+        if (item.has_hash && database_owner(owners, item, &item.original, &item.owner)) {
             item.plan = Plan::duplicate;
             continue;
         }
@@ -260,6 +274,7 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
             if (twin >= 0 && memcmp(items[twin].destination.data, item.source.data, UUID_LEN) != 0) {
                 item.plan = Plan::duplicate;
                 item.original = items[twin].id;
+                item.owner = items[twin].destination;
                 item.twin = twin;
                 continue;
             }
@@ -308,7 +323,7 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
             out[i] = outcome(Status::locked, items[i].attempts, "the lead it duplicates could not be routed");
             continue;
         }
-        dups[nd] = {items[i].id, items[i].original};
+        dups[nd] = {items[i].id, items[i].original, items[i].owner};
         dup_item[nd++] = i;
     }
     bool* locked = static_cast<bool*>(palloc(sizeof(bool) * (nd + 1)));
@@ -355,6 +370,21 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
     for (int k = 0; k < nq; ++k) out[requeued_item[k]] = outcome(Status::queued, attempts[k], items[requeued_item[k]].error);
     transitions::fail(failed, nf, 1, attempts);
     for (int k = 0; k < nf; ++k) out[failed_item[k]] = outcome(Status::failed, attempts[k], items[failed_item[k]].error);
+
+    // Leads past lead_expires_at are never routed, nor checked for duplicates.
+    pg_uuid_t* expiring = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * n));
+    int* expiring_item = static_cast<int*>(palloc(sizeof(int) * n));
+    int ne = 0;
+    for (int i = 0; i < n; ++i) {
+        if (items[i].plan != Plan::expire) continue;
+        expiring[ne] = items[i].id;
+        expiring_item[ne++] = i;
+    }
+    bool* expired = static_cast<bool*>(palloc(sizeof(bool) * (ne + 1)));
+    transitions::expire(expiring, ne, expired);
+    for (int k = 0; k < ne; ++k) {
+        out[expiring_item[k]] = outcome(Status::expired, items[expiring_item[k]].attempts, "lead expired");
+    }
 
     // 5. One latency sample per lead: the batch's time shared out.
     instr_time elapsed;

@@ -7,7 +7,6 @@
 #include "pg/datum_convert.h"
 #include "pg/lead_fields.h"
 #include "pg/lead_transitions.h"
-#include "pg/settings.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
@@ -47,11 +46,6 @@ Statement lock_due_pending_stmt = {
     4,
     {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID}};
 
-TimestampTz stale_cutoff() {
-    return GetCurrentTransactionStartTimestamp() -
-           static_cast<TimestampTz>(settings::lock_timeout_s) * USECS_PER_SEC;
-}
-
 }  // namespace
 
 const char* status_name(Status status) {
@@ -70,7 +64,10 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
     // A rule change committed by another session since our last look is used now, even
     // inside a transaction that has already read routing_rules.
     AcceptInvalidationMessages();
-    const Datum values[] = {lead_id, TimestampTzGetDatum(stale_cutoff())};
+    // Access before the lock: whether another session holds a lead must not tell a caller
+    // without access that the lead exists.
+    access_control::require_lead_access_by_id(lead_id);
+    const Datum values[] = {lead_id, TimestampTzGetDatum(transitions::stale_lock_cutoff())};
     if (execute(lock_lead_stmt, values, nullptr, false) != 1) {
         if (!transitions::lead_exists(lead_id)) transitions::raise_unknown_lead(lead_id);
         routing_stats::record(Status::locked, 0);
@@ -83,7 +80,6 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
     HeapTuple row = table->vals[0];
     bool isnull;
     const Datum source = SPI_getbinval(row, table->tupdesc, lf::kSource, &isnull);
-    access_control::require_lead_access(lead_id, source);
     if (expected_source != nullptr &&
         std::memcmp(DatumGetUUIDP(source)->data, expected_source->data, UUID_LEN) != 0) {
         ereport(ERROR,
@@ -100,7 +96,7 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
 SPITupleTable* lock_due_pending(int32 batch_size) {
     AcceptInvalidationMessages();
     const access_control::BatchScope scope = access_control::batch_scope();
-    const Datum values[] = {Int32GetDatum(batch_size), TimestampTzGetDatum(stale_cutoff()),
+    const Datum values[] = {Int32GetDatum(batch_size), TimestampTzGetDatum(transitions::stale_lock_cutoff()),
                             BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
     const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n'};
     execute(lock_due_pending_stmt, values, nulls, false);
@@ -108,7 +104,7 @@ SPITupleTable* lock_due_pending(int32 batch_size) {
 }
 
 SPITupleTable* lock_leads(Datum lead_ids) {
-    const Datum values[] = {lead_ids, TimestampTzGetDatum(stale_cutoff())};
+    const Datum values[] = {lead_ids, TimestampTzGetDatum(transitions::stale_lock_cutoff())};
     execute(lock_leads_stmt, values, nullptr, false);
     return SPI_tuptable;
 }

@@ -3,13 +3,23 @@
 #include "pg/routing_health.h"
 
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "core/health_verdict.h"
 #include "core/latency_histogram.h"
 #include "pg/boundary.h"
+#include "pg/lead_transitions.h"
+#include "pg/maintenance_jobs.h"
 #include "pg/routing_stats.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
+#include "pg/worker_status.h"
+
+extern "C" {
+#include "commands/dbcommands.h"
+#include "utils/varlena.h"
+}
 
 namespace lead_router::pg::routing_health {
 namespace {
@@ -33,10 +43,18 @@ SELECT count(*), count(*) FILTER (WHERE next_retry_at <= pg_catalog.now())
     0,
     {}};
 
+// A lead that matched no rule on its last attempt fails with this message: a business
+// outcome, not an error.
 Statement window_counts_stmt = {
     R"sql(
 SELECT count(*) FILTER (WHERE routing_result IN ('success', 'duplicate')),
-       count(*) FILTER (WHERE routing_result IN ('retry', 'no_match', 'failed'))
+       count(*) FILTER (WHERE routing_result = 'retry'
+                           OR (routing_result = 'failed'
+                               AND error_message IS DISTINCT FROM 'no matching rule')),
+       count(*) FILTER (WHERE routing_result = 'no_match'
+                           OR (routing_result = 'failed' AND error_message = 'no matching rule')),
+       count(*) FILTER (WHERE routing_result = 'deferred'),
+       count(*) FILTER (WHERE routing_result = 'duplicate')
   FROM lead_router.routing_logs WHERE created_at >= $1)sql",
     1,
     {TIMESTAMPTZOID}};
@@ -52,19 +70,61 @@ double percentile_ms(const uint64* latency, double p) {
     return us == std::numeric_limits<int64_t>::max() ? 60000.0 : us / 1000.0;
 }
 
-// Pure C++ phase: the verdict, with its reasons copied into palloc'd strings under pg::call.
-void assess(Figures& f) {
-    core::HealthFigures in;
-    if (f.has_success_rate) in.success_rate = f.success_rate;
-    if (f.has_lock_rate) in.lock_acquisition_rate = f.lock_acquisition_rate;
-    in.due_queue = f.queue_due;
-    if (f.has_latency) in.p95_ms = f.p95_ms;
+// Whether lead_router.database names the current database.
+bool database_is_served() {
+    if (settings::worker_databases == nullptr) return false;
+    char* names = pstrdup(settings::worker_databases);
+    List* databases = NIL;
+    if (!SplitIdentifierString(names, ',', &databases)) return false;
+    const char* current = get_database_name(MyDatabaseId);
+    ListCell* cell;
+    foreach (cell, databases) {
+        if (strcmp(static_cast<const char*>(lfirst(cell)), current) == 0) return true;
+    }
+    return false;
+}
+
+// The workers of this database, judged by their last rounds: one that has not stamped a
+// round for three naptimes (at least a minute) is not running.
+core::WorkerState worker_state(const char** text) {
+    const worker_status::DatabaseWorkers w = worker_status::for_database(MyDatabaseId);
+    if (!w.preloaded) {
+        *text = "not preloaded";
+        return core::WorkerState::unknown;
+    }
+    if (!database_is_served()) {
+        *text = "not served";
+        return core::WorkerState::unknown;
+    }
+    if (!settings::worker_enabled) {
+        *text = "disabled";
+        return core::WorkerState::disabled;
+    }
+    const int64 fresh_us = Max(int64(3) * settings::worker_naptime_ms * 1000, 60 * USECS_PER_SEC);
+    if (w.running == 0 || w.last_round == 0 || GetCurrentTimestamp() - w.last_round > fresh_us) {
+        *text = "not running";
+        return core::WorkerState::not_running;
+    }
+    *text = "running";
+    return core::WorkerState::running;
+}
+
+// Pure C++ phase: the verdict, with reasons and job lines copied into palloc'd strings
+// under pg::call.
+void assess(Figures& f, const core::HealthFigures& in) {
     const core::HealthAssessment a = core::assess_health(in);
+    std::vector<std::string> job_lines;
+    for (const core::JobRecord& job : in.jobs) job_lines.push_back(maintenance_jobs::describe(job));
     f.verdict = core::verdict_name(a.verdict);
+    f.has_success_rate = a.success_rate.has_value();
+    f.success_rate = a.success_rate.value_or(0);
     call([&] {
         f.reason_count = static_cast<int>(a.reasons.size());
         f.reasons = static_cast<char**>(palloc0(sizeof(char*) * (a.reasons.size() + 1)));
         for (std::size_t i = 0; i < a.reasons.size(); ++i) f.reasons[i] = pstrdup(a.reasons[i].c_str());
+        f.job_count = static_cast<int>(job_lines.size());
+        f.jobs = static_cast<char**>(palloc0(sizeof(char*) * (job_lines.size() + 1)));
+        for (std::size_t i = 0; i < job_lines.size(); ++i) f.jobs[i] = pstrdup(job_lines[i].c_str());
     });
 }
 
@@ -74,7 +134,7 @@ Figures compute(int64 window_us) {
     Figures f{};
     const TimestampTz now = GetCurrentTransactionStartTimestamp();
 
-    const Datum stale[] = {TimestampTzGetDatum(now - int64(settings::lock_timeout_s) * USECS_PER_SEC)};
+    const Datum stale[] = {TimestampTzGetDatum(transitions::stale_lock_cutoff())};
     execute(lead_counts_stmt, stale, nullptr, true);
     f.pending = count_at(1), f.routing = count_at(2), f.routed = count_at(3);
     f.failed = count_at(4), f.expired = count_at(5), f.stale_locks = count_at(6);
@@ -84,9 +144,8 @@ Figures compute(int64 window_us) {
 
     const Datum since[] = {TimestampTzGetDatum(now - window_us)};
     execute(window_counts_stmt, since, nullptr, true);
-    f.succeeded = count_at(1), f.unsucceeded = count_at(2);
-    f.has_success_rate = f.succeeded + f.unsucceeded > 0;
-    if (f.has_success_rate) f.success_rate = double(f.succeeded) / double(f.succeeded + f.unsucceeded);
+    f.succeeded = count_at(1), f.errors = count_at(2);
+    f.no_match = count_at(3), f.deferred = count_at(4), f.duplicates = count_at(5);
 
     const int window_minutes = static_cast<int>((window_us + 60 * USECS_PER_SEC - 1) / (60 * USECS_PER_SEC));
     const routing_stats::Snapshot s = routing_stats::read(window_minutes);
@@ -102,7 +161,20 @@ Figures compute(int64 window_us) {
         f.p95_ms = percentile_ms(s.latency, 0.95);
         f.p99_ms = percentile_ms(s.latency, 0.99);
     }
-    assess(f);
+
+    const core::WorkerState worker = worker_state(&f.worker);
+    const maintenance_jobs::JobRuns runs = maintenance_jobs::last_runs();
+
+    core::HealthFigures in;
+    in.succeeded = f.succeeded;
+    in.errors = f.errors;
+    in.due_queue = f.queue_due;
+    in.stale_locks = f.stale_locks;
+    in.latency_samples = f.latency_samples;
+    if (f.has_latency) in.p95_ms = f.p95_ms;
+    in.worker = worker;
+    maintenance_jobs::fill_records(runs, in.jobs);
+    assess(f, in);
     return f;
 }
 

@@ -1,5 +1,6 @@
-// The figures of routing_health(): counts from the tables, rates over a window from the audit
-// log and the lock counters, latency percentiles from the histogram, and the verdict.
+// The figures of routing_health(): counts from the tables, system errors and business
+// outcomes over a window from the audit log, lock counts and latency from shared memory, the
+// workers' last rounds, the maintenance jobs' last runs, and the verdict.
 #pragma once
 
 #include "pg/postgres_headers.h"
@@ -9,19 +10,26 @@ namespace lead_router::pg::routing_health {
 struct Figures {
     int64 pending, routing, routed, failed, expired;
     int64 queue_depth, queue_due, stale_locks;
-    int64 succeeded, unsucceeded;  // audit rows in the window: success+duplicate / retry+no_match+failed
+    // the window's audit rows: system outcomes ...
+    int64 succeeded;  // success + duplicate
+    int64 errors;     // retry, and failed for any reason but no matching rule
     bool has_success_rate;
-    double success_rate;           // 0..1
+    double success_rate;  // succeeded / (succeeded + errors), from the minimum sample on
+    // ... and business outcomes, reported but not judged
+    int64 no_match, deferred, duplicates;
     int64 lock_attempts;
     bool has_lock_rate;
     double lock_acquisition_rate;  // 0..1
     int64 latency_samples;
     bool has_latency;
     double p50_ms, p95_ms, p99_ms;
-    const char* verdict;            // healthy | degraded | critical
+    const char* worker;        // running | disabled | not running | not preloaded | not served
+    int job_count;
+    char** jobs;               // one line per maintenance job (palloc'd)
+    const char* verdict;       // healthy | degraded | critical
     int reason_count;
-    char** reasons;                 // palloc'd
-    bool cluster_wide;              // latency and lock counts from shared memory
+    char** reasons;            // palloc'd
+    bool cluster_wide;         // latency and lock counts from shared memory
     TimestampTz stats_since;
 };
 

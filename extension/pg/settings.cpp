@@ -1,10 +1,15 @@
-// GUC definitions.  Values that decide whose lock may be taken over, when a lead expires or
-// how long history is kept are PGC_SUSET: an application role must not change them for
-// itself.  Worker settings are PGC_SIGHUP (the worker reloads them), except the database it
-// connects to, which is fixed at server start.
+// GUC definitions.  Values that decide whose lock may be taken over, when a lead expires, how
+// long history is kept and whom the application user is are PGC_SUSET: an application role
+// must not change them for itself (behind a pooler, for every other client too).  Worker
+// settings are PGC_SIGHUP (the worker reloads them), except the databases it serves, which
+// are fixed at server start and so exist only when the library is preloaded.
 #include "pg/settings.h"
 
 #include "pg/postgres_headers.h"
+
+extern "C" {
+#include "utils/guc_tables.h"
+}
 
 namespace lead_router::settings {
 
@@ -12,12 +17,44 @@ int lock_timeout_s = 5 * 60;
 int lead_ttl_s = 90 * 24 * 60 * 60;
 int history_retention_s = 90 * 24 * 60 * 60;
 char* application_user_id = nullptr;
-char* worker_database = nullptr;
+int identity_scope = static_cast<int>(IdentityScope::transaction);
+int identity_source = static_cast<int>(IdentitySource::user_id);
+char* worker_databases = nullptr;
 bool worker_enabled = true;
 int worker_naptime_ms = 10 * 1000;
 int worker_batch_size = 200;
+int worker_log_interval_s = 5 * 60;
 
-void define_all() {
+namespace {
+
+const config_enum_entry kIdentityScopes[] = {
+    {"transaction", static_cast<int>(IdentityScope::transaction), false},
+    {"session", static_cast<int>(IdentityScope::session), false},
+    {nullptr, 0, false},
+};
+
+const config_enum_entry kIdentitySources[] = {
+    {"lead_router.user_id", static_cast<int>(IdentitySource::user_id), false},
+    {"request.jwt.claims", static_cast<int>(IdentitySource::jwt_claims), false},
+    {nullptr, 0, false},
+};
+
+// GUC's own record of lead_router.user_id: its stack of prior values is non-empty exactly
+// while a transaction that set the variable is running (AtEOXact_GUC pops it at the end).
+config_generic* user_id_record = nullptr;
+
+config_generic* find_record(const char* name) {
+    config_generic** variables = get_guc_variables();
+    const int count = GetNumConfigOptions();
+    for (int i = 0; i < count; ++i) {
+        if (strcmp(variables[i]->name, name) == 0) return variables[i];
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+void define_all(bool preloading) {
     DefineCustomIntVariable(
         "lead_router.lock_timeout",
         "Age after which a routing lock is stale and may be released or taken over.",
@@ -26,7 +63,7 @@ void define_all() {
 
     DefineCustomIntVariable(
         "lead_router.lead_ttl",
-        "Time a new lead may wait to be routed before mark_expired_leads() expires it.",
+        "Time a new lead may wait to be routed before it expires.",
         "Sets leads.lead_expires_at when a lead is inserted without one.",
         &lead_ttl_s, 90 * 24 * 60 * 60, 60, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
         nullptr);
@@ -38,18 +75,38 @@ void define_all() {
         &history_retention_s, 90 * 24 * 60 * 60, 60 * 60, INT_MAX, PGC_SUSET, GUC_UNIT_S,
         nullptr, nullptr, nullptr);
 
-    // Validated when read (lead_router.current_user_id()), not when set: a session can set it
-    // before the library is loaded, and a malformed value must fail the query that uses it.
+    // Validated when read (access_control::application_user()), not when set: a session can
+    // set it before the library is loaded, and a malformed value must fail the query that
+    // uses it.
     DefineCustomStringVariable(
         "lead_router.user_id", "Application user that workspace isolation acts for (a uuid).",
         "Row-level security shows only rows of this user's workspaces (user_workspaces); "
-        "unset means no rows.  Set per session, or with SET LOCAL per transaction.",
+        "unset means no rows.  Set it per transaction: lead_router.act_as(uuid), SET LOCAL or "
+        "set_config(..., true).",
         &application_user_id, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
-    DefineCustomStringVariable(
-        "lead_router.database", "Database the lead_router background worker connects to.",
-        "The worker drains the retry queue of lead_router installed in this database.",
-        &worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable(
+        "lead_router.identity_scope",
+        "Whether lead_router.user_id set at session level counts beyond its own transaction.",
+        "transaction (the default, safe behind a transaction pooler): only in the transaction "
+        "that set it; session: until it is changed, for direct connections.",
+        &identity_scope, static_cast<int>(IdentityScope::transaction), kIdentityScopes,
+        PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomEnumVariable(
+        "lead_router.identity_source", "Where the application user comes from.",
+        "lead_router.user_id, or request.jwt.claims: the sub claim of the JWT that PostgREST "
+        "sets per request.",
+        &identity_source, static_cast<int>(IdentitySource::user_id), kIdentitySources,
+        PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    if (preloading) {
+        DefineCustomStringVariable(
+            "lead_router.database", "Databases the lead_router background worker serves.",
+            "A comma-separated list; one worker runs for each database.",
+            &worker_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT, nullptr, nullptr,
+            nullptr);
+    }
 
     DefineCustomBoolVariable(
         "lead_router.worker_enabled", "Whether the background worker drains the retry queue.",
@@ -70,7 +127,19 @@ void define_all() {
         "due, 100 when more than 50, else 50.",
         &worker_batch_size, 200, 1, 10000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
+    DefineCustomIntVariable(
+        "lead_router.worker_log_interval",
+        "How often the worker logs a summary of the work it did (LOG level).",
+        "No line is written for an interval without work; 0 turns the summary off.",
+        &worker_log_interval_s, 5 * 60, 0, 24 * 60 * 60, PGC_SIGHUP, GUC_UNIT_S, nullptr,
+        nullptr, nullptr);
+
     MarkGUCPrefixReserved("lead_router");
+    user_id_record = find_record("lead_router.user_id");
+}
+
+bool user_id_set_in_this_transaction() {
+    return user_id_record != nullptr && user_id_record->stack != nullptr;
 }
 
 }  // namespace lead_router::settings

@@ -1,4 +1,5 @@
-// The lead_router.* configuration parameters (GUCs), defined in one place.
+// The lead_router.* configuration parameters (GUCs), defined in one place.  README
+// "Configuration" lists them with their units and defaults.
 #pragma once
 
 namespace lead_router::settings {
@@ -12,16 +13,33 @@ extern int lead_ttl_s;
 extern int history_retention_s;
 
 // lead_router.user_id: the application user (a uuid) that row-level security and the
-// routing functions' workspace checks act for; empty means nobody.
+// routing functions' workspace checks act for; empty means nobody.  Read it only through
+// access_control::application_user(), which applies identity_scope and identity_source.
 extern char* application_user_id;
 
-// Background worker (read by worker/retry_worker.cpp).
-extern char* worker_database;     // lead_router.database
-extern bool worker_enabled;       // lead_router.worker_enabled
-extern int worker_naptime_ms;     // lead_router.worker_naptime
-extern int worker_batch_size;     // lead_router.worker_batch_size
+// lead_router.identity_scope: whether a lead_router.user_id set at session level still counts
+// in later transactions (session) or only in the transaction that set it (transaction).
+enum class IdentityScope { transaction, session };
+extern int identity_scope;  // an IdentityScope
 
-// Registers every GUC; called once from _PG_init.
-void define_all();
+// lead_router.identity_source: where the application user comes from.
+enum class IdentitySource { user_id, jwt_claims };
+extern int identity_source;  // an IdentitySource
+
+// Background worker (read by worker/).  database is defined only while the library is
+// being preloaded (it is fixed at server start); the others can be changed with a reload.
+extern char* worker_databases;     // lead_router.database: a comma-separated list
+extern bool worker_enabled;        // lead_router.worker_enabled
+extern int worker_naptime_ms;      // lead_router.worker_naptime
+extern int worker_batch_size;      // lead_router.worker_batch_size
+extern int worker_log_interval_s;  // lead_router.worker_log_interval
+
+// Registers the GUCs; called once from _PG_init.  `preloading`: shared_preload_libraries is
+// being processed, so the server-start settings may be defined too.
+void define_all(bool preloading);
+
+// Whether lead_router.user_id was set (SET, SET LOCAL, set_config, act_as, a function's SET
+// clause) in the current transaction, as opposed to being left over from an earlier one.
+bool user_id_set_in_this_transaction();
 
 }  // namespace lead_router::settings

@@ -8,8 +8,18 @@ extern "C" {
 namespace lead_router::pg {
 namespace {
 
+// A statement that does not prepare is, nearly always, a library newer than the installed
+// SQL objects: the error says so.
+void prepare_context(void*) {
+    errcontext("lead_router library %s preparing one of its statements; after installing a new "
+               "library, run ALTER EXTENSION lead_router UPDATE in each database",
+               LEAD_ROUTER_VERSION);
+}
+
 SPIPlanPtr prepared_plan(Statement& stmt) {
     if (stmt.plan == nullptr) {
+        ErrorContextCallback context = {error_context_stack, prepare_context, nullptr};
+        error_context_stack = &context;
         // Generic plans always: every statement is keyed by ids or arrays of them, and with an
         // array parameter the custom plans (which know its length) always look cheaper than
         // the generic one, so the plan cache would otherwise plan again on every call.
@@ -24,6 +34,7 @@ SPIPlanPtr prepared_plan(Statement& stmt) {
             ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                             errmsg("could not keep lead_router statement plan")));
         }
+        error_context_stack = context.previous;
         stmt.plan = plan;
     }
     return stmt.plan;

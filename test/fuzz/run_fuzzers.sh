@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of the pure C++ core (`make fuzz`) and runs each for a bounded
+# Builds the libFuzzer targets of the pure C++ core (`make -C test fuzz`) and runs each for a bounded
 # time, as CI does (test/run_all.sh, suite "fuzz").
 #
 #   bash test/fuzz/run_fuzzers.sh [seconds per target]     (default 30; or FUZZ_SECONDS)
@@ -29,8 +29,8 @@ finish() {
     exit
 }
 
-echo "== build (make fuzz)"
-if ! make -C "$root" -s fuzz; then
+echo "== build (make -C test fuzz)"
+if ! make -C "$root/test" -s fuzz; then
     echo "build of the fuzz targets failed"
     failed=$((failed + 1))
     finish

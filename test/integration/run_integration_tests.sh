@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The libpq integration tests (test/integration/*.cpp, Catch2): builds the test binary
-# (`make integration-test`), starts a throw-away server with lead_router preloaded, runs the
+# (`make -C test integration`), starts a throw-away server with lead_router preloaded, runs the
 # binary against it as a client, and stops the server again.  The extension must be built
 # and installed already (`make && make install`; test/run_all.sh does that first).
 # Arguments are passed to the Catch2 binary (e.g. "[race]" or --durations yes).
@@ -27,8 +27,8 @@ give_up() {  # message: a setup failure counts as one failed test, never as zero
 [ "$(id -u)" -eq 0 ] || give_up "run as root: the throw-away server is started as postgres"
 ensure_packages || give_up "missing packages"
 
-echo "== build (make integration-test)"
-make -C "$root" -s integration-test || give_up "building the integration tests failed"
+echo "== build (make -C test integration)"
+make -C "$root/test" -s integration || give_up "building the integration tests failed"
 [ -f "$("$PG_CONFIG" --sharedir)/extension/lead_router.control" ] ||
     give_up "lead_router is not installed: run make && make install first"
 

@@ -6,6 +6,9 @@ LEAD_ROUTER_PACKAGES=(
     postgresql-15 postgresql-server-dev-15 postgresql-15-cron
     catch2 libssl-dev libpq-dev libipc-run-perl g++ make
     clang libclang-rt-14-dev  # libFuzzer and clang's ASan/UBSan runtimes (test/fuzz/)
+    libicu-dev libphonenumber-dev  # identity normalisation (extension/core/)
+    nlohmann-json3-dev libpqxx-dev  # the tests' and the benchmark's JSON and libpq client
+    pgbouncer                       # the transaction-pooler test (test/t/)
 )
 
 ensure_packages() {

@@ -1,0 +1,2 @@
+-- no guard before the first statement
+CREATE TABLE @extschema@.t (id int);

@@ -1,0 +1,2 @@
+\echo Use "CREATE EXTENSION x" to load this file. \quit
+CREATE OR REPLACE FUNCTION @extschema@.f() RETURNS int LANGUAGE sql AS 'SELECT 1';

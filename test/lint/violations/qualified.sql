@@ -1,0 +1,2 @@
+\echo Use "CREATE EXTENSION x" to load this file. \quit
+CREATE TABLE t (id int);
