@@ -127,3 +127,6 @@ clean: clean-subdirs
 clean-subdirs:
 	$(MAKE) -C test clean
 	$(MAKE) -C bench clean
+
+# The library is built for the version the control file names (LEAD_ROUTER_VERSION).
+$(OBJS): extension/$(EXTENSION).control

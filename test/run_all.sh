@@ -43,6 +43,10 @@ run_counted_suite lint "$log_dir/lint.log" bash "$root/test/lint/run_lint_tests.
 echo "== meta (META.json)"
 run_counted_suite meta "$log_dir/meta.log" bash "$root/test/meta/run_meta_tests.sh"
 
+# The README's installation steps, as written, on a cluster made with pg_createcluster.
+echo "== readme (installing on a Debian cluster)"
+run_counted_suite readme "$log_dir/readme.log" bash "$root/test/readme/install_on_debian_cluster.sh"
+
 # The server suites run as postgres (initdb refuses root) in a copy it owns.
 work=$(mktemp -d /tmp/lead_router_pg.XXXXXX)
 tar -C "$root" --exclude=.git -cf - . | tar -C "$work" -xf -
