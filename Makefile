@@ -16,21 +16,25 @@ MODULE_big = lead_router
 
 OBJS = \
 	extension/core/dedupe_hash.o \
+	extension/core/destination_rules.o \
 	extension/core/health_verdict.o \
 	extension/core/identity_normalizer.o \
-	extension/core/json.o \
+	extension/core/json_document.o \
 	extension/core/latency_histogram.o \
+	extension/core/lead_columns.o \
+	extension/core/lead_state_machine.o \
 	extension/core/retry_backoff.o \
 	extension/core/rule_compiler.o \
 	extension/core/rule_matcher.o \
 	extension/core/text_compare.o \
 	extension/core/utf8.o \
-	extension/core/uuid_text.o \
 	extension/pg/access_control.o \
 	extension/pg/boundary.o \
 	extension/pg/datum_convert.o \
+	extension/pg/destinations.o \
 	extension/pg/history_pruning.o \
 	extension/pg/identity_hash.o \
+	extension/pg/jsonb_document.o \
 	extension/pg/lead_fields.o \
 	extension/pg/lead_moves.o \
 	extension/pg/lead_transitions.o \
@@ -39,8 +43,8 @@ OBJS = \
 	extension/pg/retry_queue.o \
 	extension/pg/route_batch.o \
 	extension/pg/route_flow.o \
+	extension/pg/routing_counters.o \
 	extension/pg/routing_health.o \
-	extension/pg/routing_stats.o \
 	extension/pg/rule_cache.o \
 	extension/pg/settings.o \
 	extension/pg/spi_statement.o \

@@ -40,6 +40,9 @@ run_counted_suite fuzz "$log_dir/fuzz.log" bash "$root/test/fuzz/run_fuzzers.sh"
 echo "== lint (install and upgrade scripts)"
 run_counted_suite lint "$log_dir/lint.log" bash "$root/test/lint/run_lint_tests.sh"
 
+echo "== compile (compile-time guarantees of the C++/PostgreSQL boundary)"
+run_counted_suite compile "$log_dir/compile.log" bash "$root/test/compile/run_compile_checks.sh"
+
 echo "== meta (META.json)"
 run_counted_suite meta "$log_dir/meta.log" bash "$root/test/meta/run_meta_tests.sh"
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/lead_columns.h"
 #include "core/rule_program.h"
 #include "core/text_compare.h"
 #include "core/user_error.h"
@@ -16,10 +17,6 @@ namespace {
 // What a field's operands must be: the column's type, or any scalar for attributes.
 enum class FieldType { text, number, any };
 
-constexpr const char* kColumns[] = {
-    "company_industry", "company_size", "company_location", "country",
-    "email",            "phone",        "company_name",     "company_domain",
-};
 constexpr std::string_view kAttributePrefix = "attributes.";
 
 constexpr struct {
@@ -32,9 +29,13 @@ constexpr struct {
     {"prefix", Code::prefix}, {"contains", Code::contains}, {"exists", Code::exists},
 };
 
-const char kFieldHint[] =
-    "Valid fields: company_industry, company_size, company_location, country, email, phone, "
-    "company_name, company_domain, attributes.<key>, and the groups any and all.";
+// "Valid fields: company_industry, ..., attributes.<key>, and the groups any and all."
+std::string field_hint() {
+    std::string hint = "Valid fields: ";
+    for (const LeadColumnInfo& c : kLeadColumns) hint += std::string(c.name) + ", ";
+    return hint + "attributes.<key>, and the groups any and all.";
+}
+
 const char kOperatorHint[] =
     "Valid operators: eq, neq, in, not_in, gt, gte, lt, lte, between, prefix, contains, exists.";
 const char kNullHint[] = "JSON null never matches; use exists: false to match a missing field.";
@@ -94,50 +95,50 @@ private:
     }
 
     void compile_conjunction(const Json& object, int depth) {
-        if (object.type != Json::Type::object) fail("expected an object");
+        if (!object.is_object()) fail("expected an object");
         if (depth > limits_.max_depth) {
             fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
         }
-        for (const auto& member : object.object) {
-            const std::string& key = member.first;
+        for (const auto& member : object.items()) {
+            const std::string& key = member.key();
             at(key_suffix(key), [&] {
                 if (key == "any" || key == "all") {
-                    compile_group(key == "any", member.second, depth);
+                    compile_group(key == "any", member.value(), depth);
                 } else {
-                    compile_field(key, member.second);
+                    compile_field(key, member.value());
                 }
             });
         }
     }
 
     void compile_group(bool any, const Json& value, int depth) {
-        if (value.type != Json::Type::array || value.array.empty()) {
+        if (!value.is_array() || value.empty()) {
             fail("expected a non-empty array of condition objects");
         }
         const std::uint32_t group = any ? open_group(Code::any) : 0;
-        for (std::size_t i = 0; i < value.array.size(); ++i) {
+        for (std::size_t i = 0; i < value.size(); ++i) {
             at(index_suffix(i), [&] {
                 if (!any) {
-                    compile_conjunction(value.array[i], depth + 1);  // spliced into ours
+                    compile_conjunction(value[i], depth + 1);  // spliced into ours
                     return;
                 }
                 const std::uint32_t alternative = open_group(Code::all);
-                compile_conjunction(value.array[i], depth + 1);
+                compile_conjunction(value[i], depth + 1);
                 close_group(alternative);
             });
         }
         if (any) {
-            program_.nodes[group].first = static_cast<std::uint32_t>(value.array.size());
+            program_.nodes[group].first = static_cast<std::uint32_t>(value.size());
             close_group(group);
         }
     }
 
     void compile_field(const std::string& key, const Json& predicate) {
-        FieldRef field{FieldRef::Kind::column, key, false};
+        FieldRef field{FieldRef::Kind::column, key, false, LeadColumn::company_industry};
         FieldType type = FieldType::text;
-        if (std::find_if(std::begin(kColumns), std::end(kColumns),
-                         [&](const char* c) { return key == c; }) != std::end(kColumns)) {
-            field.numeric = key == "company_size";
+        if (const std::optional<LeadColumn> column = find_lead_column(key)) {
+            field.column = *column;
+            field.numeric = lead_column_info(*column).numeric;
             type = field.numeric ? FieldType::number : FieldType::text;
         } else if (key.compare(0, kAttributePrefix.size(), kAttributePrefix) == 0) {
             field.kind = FieldRef::Kind::attribute;
@@ -149,25 +150,28 @@ private:
                      " bytes");
             }
         } else {
-            fail("unknown field", kFieldHint);
+            fail("unknown field", field_hint());
         }
         const std::uint32_t slot = slot_of(std::move(field));
 
         // The shorthands are checked by the same code as the long forms they stand for.
-        switch (predicate.type) {
-            case Json::Type::null: fail("null is not a valid operand", kNullHint);
-            case Json::Type::array: add_predicate(Code::in, slot, type, predicate); return;
-            case Json::Type::object: break;
-            default: add_predicate(Code::eq, slot, type, predicate); return;
+        if (predicate.is_null()) fail("null is not a valid operand", kNullHint);
+        if (predicate.is_array()) {
+            add_predicate(Code::in, slot, type, predicate);
+            return;
         }
-        if (predicate.object.empty()) fail("expected at least one operator", kOperatorHint);
-        for (const auto& member : predicate.object) {
-            at(key_suffix(member.first), [&] {
+        if (!predicate.is_object()) {
+            add_predicate(Code::eq, slot, type, predicate);
+            return;
+        }
+        if (predicate.empty()) fail("expected at least one operator", kOperatorHint);
+        for (const auto& member : predicate.items()) {
+            at(key_suffix(member.key()), [&] {
                 const auto* op =
                     std::find_if(std::begin(kOperators), std::end(kOperators),
-                                 [&](const auto& o) { return member.first == o.name; });
+                                 [&](const auto& o) { return member.key() == o.name; });
                 if (op == std::end(kOperators)) fail("unknown operator", kOperatorHint);
-                add_predicate(op->code, slot, type, member.second);
+                add_predicate(op->code, slot, type, member.value());
             });
         }
     }
@@ -202,8 +206,8 @@ private:
             case Code::prefix:
             case Code::contains: add_needle(code, operand, type); break;
             case Code::exists:
-                if (operand.type != Json::Type::boolean) fail("expected a boolean");
-                program_.nodes[index].exists = operand.boolean;
+                if (!operand.is_boolean()) fail("expected a boolean");
+                program_.nodes[index].exists = operand.get<bool>();
                 break;
             case Code::any:
             case Code::all: break;
@@ -215,16 +219,15 @@ private:
     }
 
     void fail_if_null(const Json& operand) const {
-        if (operand.type == Json::Type::null) fail("null is not a valid operand", kNullHint);
+        if (operand.is_null()) fail("null is not a valid operand", kNullHint);
     }
 
     // eq, neq and list elements: a scalar of the field's type.
     void add_scalar(const Json& operand, FieldType type) {
         fail_if_null(operand);
-        const bool ok = type == FieldType::text     ? operand.type == Json::Type::string
-                        : type == FieldType::number ? operand.type == Json::Type::number
-                                                    : operand.type != Json::Type::array &&
-                                                          operand.type != Json::Type::object;
+        const bool ok = type == FieldType::text     ? operand.is_string()
+                        : type == FieldType::number ? operand.is_number()
+                                                    : operand.is_primitive();
         if (!ok) {
             fail(type == FieldType::text     ? "expected a string"
                  : type == FieldType::number ? "expected a number"
@@ -236,10 +239,9 @@ private:
     // gt, gte, lt, lte and range bounds: a number or a string, never a boolean.
     void add_ordered(const Json& operand, FieldType type) {
         fail_if_null(operand);
-        const bool ok = type == FieldType::text     ? operand.type == Json::Type::string
-                        : type == FieldType::number ? operand.type == Json::Type::number
-                                                    : operand.type == Json::Type::string ||
-                                                          operand.type == Json::Type::number;
+        const bool ok = type == FieldType::text     ? operand.is_string()
+                        : type == FieldType::number ? operand.is_number()
+                                                    : operand.is_string() || operand.is_number();
         if (!ok) {
             fail(type == FieldType::text     ? "expected a string"
                  : type == FieldType::number ? "expected a number"
@@ -249,15 +251,15 @@ private:
     }
 
     void add_list(const Json& operand, FieldType type) {
-        if (operand.type != Json::Type::array || operand.array.empty()) {
+        if (!operand.is_array() || operand.empty()) {
             fail("expected a non-empty array of scalars");
         }
-        if (operand.array.size() > static_cast<std::size_t>(limits_.max_list)) {
+        if (operand.size() > static_cast<std::size_t>(limits_.max_list)) {
             fail("more than " + std::to_string(limits_.max_list) + " values");
         }
         const std::size_t first = program_.operands.size();
-        for (std::size_t i = 0; i < operand.array.size(); ++i) {
-            at(index_suffix(i), [&] { add_scalar(operand.array[i], type); });
+        for (std::size_t i = 0; i < operand.size(); ++i) {
+            at(index_suffix(i), [&] { add_scalar(operand[i], type); });
         }
         std::sort(program_.operands.begin() + static_cast<std::ptrdiff_t>(first),
                   program_.operands.end(),
@@ -265,19 +267,19 @@ private:
     }
 
     void add_range(const Json& operand, FieldType type) {
-        if (operand.type != Json::Type::array || operand.array.size() != 2) {
+        if (!operand.is_array() || operand.size() != 2) {
             fail("expected [low, high]");
         }
-        at("[0]", [&] { add_ordered(operand.array[0], type); });
+        at("[0]", [&] { add_ordered(operand[0], type); });
         // The high bound must have the low bound's type, whatever the field's type.
         const Operand& low = program_.operands.back();
         const FieldType high_type =
             low.type == Operand::Type::text ? FieldType::text : FieldType::number;
-        at("[1]", [&] { add_ordered(operand.array[1], high_type); });
+        at("[1]", [&] { add_ordered(operand[1], high_type); });
         const std::size_t n = program_.operands.size();
         if (compare(program_.operands[n - 2], program_.operands[n - 1]) > 0) {
-            fail("low " + to_json_text(operand.array[0]) + " is greater than high " +
-                 to_json_text(operand.array[1]));
+            fail("low " + json_text(operand[0]) + " is greater than high " +
+                 json_text(operand[1]));
         }
     }
 
@@ -286,7 +288,7 @@ private:
             fail("not applicable to a number field",
                  "Use eq, neq, in, not_in, gt, gte, lt, lte or between on numbers.");
         }
-        if (operand.type != Json::Type::string || operand.string.empty()) {
+        if (!operand.is_string() || operand.get_ref<const std::string&>().empty()) {
             fail("expected a non-empty string");
         }
         push_operand(operand);
@@ -299,26 +301,22 @@ private:
 
     void push_operand(const Json& value) {
         Operand op;
-        switch (value.type) {
-            case Json::Type::boolean:
-                op.type = Operand::Type::boolean;
-                op.boolean = value.boolean;
-                break;
-            case Json::Type::number:
-                if (!std::isfinite(value.number)) fail("number out of range");
-                op.type = Operand::Type::number;
-                op.number = value.number;
-                break;
-            default:  // string; the callers have checked
-                if (value.string.size() > static_cast<std::size_t>(limits_.max_string_bytes)) {
-                    fail("string longer than " + std::to_string(limits_.max_string_bytes) +
-                         " bytes");
-                }
-                op.type = Operand::Type::text;
-                op.text_begin = static_cast<std::uint32_t>(program_.text.size());
-                text::fold_into(program_.text, value.string);
-                op.text_size = static_cast<std::uint32_t>(program_.text.size()) - op.text_begin;
-                break;
+        if (value.is_boolean()) {
+            op.type = Operand::Type::boolean;
+            op.boolean = value.get<bool>();
+        } else if (value.is_number()) {
+            op.type = Operand::Type::number;
+            op.number = value.get<double>();
+            if (!std::isfinite(op.number)) fail("number out of range");
+        } else {  // a string; the callers have checked
+            const std::string& text = value.get_ref<const std::string&>();
+            if (text.size() > static_cast<std::size_t>(limits_.max_string_bytes)) {
+                fail("string longer than " + std::to_string(limits_.max_string_bytes) + " bytes");
+            }
+            op.type = Operand::Type::text;
+            op.text_begin = static_cast<std::uint32_t>(program_.text.size());
+            text::fold_into(program_.text, text);
+            op.text_size = static_cast<std::uint32_t>(program_.text.size()) - op.text_begin;
         }
         program_.operands.push_back(op);
     }
@@ -364,20 +362,6 @@ std::uint32_t compile(const Json& conditions, const RuleLimits& limits, Program&
 }
 
 }  // namespace rules
-
-Json parse_conditions(std::string_view json_text, const RuleLimits& limits) {
-    // The deepest valid rule is 2 * max_depth + 3 levels of JSON (the top object, an array
-    // and an object per any/all level, a predicate object, an in-list).  Reading somewhat
-    // deeper lets the compiler name the path where a rule nests too deep; only beyond that
-    // does the reader stop, and the error can name no path.
-    const int deepest_read = std::max(64, 2 * limits.max_depth + 3);
-    try {
-        return parse_json(json_text, deepest_read);
-    } catch (const JsonNestingError&) {
-        throw UserError("22023", "conditions: nesting deeper than " +
-                                     std::to_string(limits.max_depth) + " levels of any/all");
-    }
-}
 
 void validate_conditions(const Json& conditions, const RuleLimits& limits) {
     rules::Program scratch;

@@ -31,7 +31,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/json.h"
+#include "core/json_document.h"
+#include "core/lead_columns.h"
 
 namespace lead_router::core {
 
@@ -48,8 +49,9 @@ struct RuleLimits {
 struct FieldRef {
     enum class Kind { column, attribute };
     Kind kind;
-    std::string name;  // column name, or the attribute key (without "attributes.")
-    bool numeric;      // column of number type (company_size)
+    std::string name;   // column name, or the attribute key (without "attributes.")
+    bool numeric;       // column of number type (company_size)
+    LeadColumn column;  // kind column: which one
 };
 
 // The lead's value of one field, borrowed: `text` points into memory the caller owns.
@@ -80,12 +82,6 @@ struct Explanation {
     std::string expected;     // the predicate, e.g. "between [10, 500]"
     std::string actual;       // the lead's value, e.g. "800", "\"DE\"", "(missing)"
 };
-
-// Parses a rule's conditions from JSON text (jsonb's output, or anything a caller passes).
-// JSON nested deeper than any valid rule can be is reported like the other limits, as
-// UserError("22023", "conditions: nesting deeper than <max_depth> levels of any/all");
-// other malformed text is 22P02 as from parse_json.
-Json parse_conditions(std::string_view json_text, const RuleLimits& limits = {});
 
 // Validates `conditions` alone (the rule trigger): throws UserError("22023",
 // "conditions.<path>: <problem>") for the first problem found.

@@ -139,21 +139,14 @@ bool holds(const Program& p, std::uint32_t index, const Value* values) noexcept 
 }
 
 std::string describe(const Value& v) {
-    Json json;
     switch (v.kind) {
         case Value::Kind::missing: return "(missing)";
         case Value::Kind::other: return "(array or object)";
         case Value::Kind::boolean: return v.boolean ? "true" : "false";
-        case Value::Kind::number:
-            json.type = Json::Type::number;
-            json.number = v.number;
-            break;
-        case Value::Kind::text:
-            json.type = Json::Type::string;
-            json.string.assign(v.text.data(), v.text.size());
-            break;
+        case Value::Kind::number: return json_text(Json(v.number));
+        case Value::Kind::text: return json_text(Json(std::string(v.text)));
     }
-    return to_json_text(json);
+    return "";
 }
 
 bool evaluated_before(const RuleSpec& a, const RuleSpec& b) {
@@ -235,7 +228,7 @@ Explanation RuleSet::explain(std::size_t index, const Value* values) const {
         out.actual = "(none matched)";
     } else {
         out.expected =
-            std::string(rules::code_name(n.code)) + " " + to_json_text(*p.sources[failed].operand);
+            std::string(rules::code_name(n.code)) + " " + json_text(*p.sources[failed].operand);
         out.actual = describe(values[n.slot]);
     }
     return out;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/json.h"
+#include "core/json_document.h"
 #include "core/rule_engine.h"
 
 namespace lead_router::core::rules {

@@ -3,7 +3,7 @@
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
 #include "pg/routing_health.h"
-#include "pg/routing_stats.h"
+#include "pg/routing_counters.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
@@ -111,6 +111,6 @@ LEAD_ROUTER_FUNCTION(lr_check_routing_health) {
 
 // reset_routing_stats() returns void
 LEAD_ROUTER_FUNCTION(lr_reset_routing_stats) {
-    pg::routing_stats::reset();
+    pg::routing_counters::reset();
     PG_RETURN_VOID();
 }

@@ -1,6 +1,8 @@
 // Trigger functions: the leads row trigger (dedupe hash, defaults, updated_at, allowed
 // status transitions), updated_at maintenance, and the append-only guard on routing_logs.
 #include "pg/boundary.h"
+
+#include "core/lead_state_machine.h"
 #include "pg/datum_convert.h"
 #include "pg/history_pruning.h"
 #include "pg/identity_hash.h"
@@ -49,29 +51,8 @@ const char* status_label(Datum enum_value) {
     return label;
 }
 
-// SPEC.md "State machine", with route_lead's single-step moves (pending or failed straight
-// to routed, pending or failed again) that pass through `routing` inside one transaction.
-// routed and expired are terminal; only pending and failed leads can be locked or expire.
-bool transition_allowed(const char* from, const char* to) {
-    const auto is = [](const char* a, const char* b) { return strcmp(a, b) == 0; };
-    if (is(from, to)) return true;
-    if (is(from, "routed") || is(from, "expired")) return false;
-    if (is(to, "expired")) return is(from, "pending") || is(from, "failed");
-    if (is(to, "routing")) return is(from, "pending") || is(from, "failed");
-    return true;  // routing -> routed/pending/failed; pending <-> failed; -> routed
-}
-
 Datum attr(HeapTuple tuple, TupleDesc desc, int column, bool* isnull) {
     return heap_getattr(tuple, column, desc, isnull);
-}
-
-bool same_value(HeapTuple a, HeapTuple b, TupleDesc desc, int column) {
-    bool a_null, b_null;
-    const Datum av = attr(a, desc, column, &a_null);
-    const Datum bv = attr(b, desc, column, &b_null);
-    if (a_null || b_null) return a_null == b_null;
-    const Form_pg_attribute att = TupleDescAttr(desc, column - 1);
-    return datumIsEqual(av, bv, att->attbyval, att->attlen);
 }
 
 std::string_view text_or_empty(HeapTuple tuple, TupleDesc desc, int column) {
@@ -107,7 +88,10 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         if (!old_null && !new_null && from != to) {
             const char* from_label = status_label(from);
             const char* to_label = status_label(to);
-            if (!transition_allowed(from_label, to_label)) {
+            const auto from_status = lead_router::core::lead_status(from_label);
+            const auto to_status = lead_router::core::lead_status(to_label);
+            if (!from_status || !to_status ||
+                !lead_router::core::transition_allowed(*from_status, *to_status)) {
                 bool id_null;
                 const Datum id = attr(old_row, desc, attnum(desc, "id"), &id_null);
                 ereport(ERROR,
@@ -134,9 +118,9 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
     };
 
     const bool identity_changed =
-        inserting || !same_value(old_row, row, desc, email) ||
-        !same_value(old_row, row, desc, phone) || !same_value(old_row, row, desc, company) ||
-        !same_value(old_row, row, desc, hash);
+        inserting || !pg::same_column_value(old_row, row, desc, email) ||
+        !pg::same_column_value(old_row, row, desc, phone) || !pg::same_column_value(old_row, row, desc, company) ||
+        !pg::same_column_value(old_row, row, desc, hash);
     if (identity_changed) {
         char hex[65];
         const bool has_identity =

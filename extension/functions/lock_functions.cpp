@@ -4,7 +4,7 @@
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
 #include "pg/lead_transitions.h"
-#include "pg/routing_stats.h"
+#include "pg/routing_counters.h"
 #include "pg/spi_statement.h"
 
 namespace pg = lead_router::pg;
@@ -23,7 +23,7 @@ LEAD_ROUTER_FUNCTION(lr_acquire_routing_lock) {
         transitions::raise_unknown_lead(lead_id);
     }
     pg::finish();
-    lead_router::pg::routing_stats::record_lock_attempt(acquired);
+    lead_router::pg::routing_counters::record_lock_attempt(acquired);
     PG_RETURN_BOOL(acquired);
 }
 

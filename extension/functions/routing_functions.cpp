@@ -18,12 +18,6 @@ namespace {
 
 constexpr int32 kDefaultMaxAttempts = 3;
 
-Datum uuid_datum(const pg_uuid_t& value) {
-    pg_uuid_t* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-    *copy = value;
-    return UUIDPGetDatum(copy);
-}
-
 // The columns of lead_router.route_result, in order, after an optional leading lead_id.
 constexpr int kResultColumns = 8;
 
@@ -31,12 +25,12 @@ void outcome_datums(const flow::Outcome& o, Datum* values, bool* nulls) {
     values[0] = BoolGetDatum(o.success);
     values[1] = CStringGetTextDatum(flow::status_name(o.status));
     nulls[2] = !o.has_destination;
-    values[2] = o.has_destination ? uuid_datum(o.destination) : (Datum)0;
+    values[2] = o.has_destination ? pg::uuid_datum(o.destination) : (Datum)0;
     nulls[3] = !o.has_rule;
-    values[3] = o.has_rule ? uuid_datum(o.rule) : (Datum)0;
+    values[3] = o.has_rule ? pg::uuid_datum(o.rule) : (Datum)0;
     values[4] = BoolGetDatum(o.is_duplicate);
     nulls[5] = !o.has_duplicate_lead;
-    values[5] = o.has_duplicate_lead ? uuid_datum(o.duplicate_lead) : (Datum)0;
+    values[5] = o.has_duplicate_lead ? pg::uuid_datum(o.duplicate_lead) : (Datum)0;
     nulls[6] = o.error == nullptr;
     values[6] = o.error ? CStringGetTextDatum(o.error) : (Datum)0;
     values[7] = Int32GetDatum(o.attempt);
@@ -108,7 +102,7 @@ ExplainRow explain_rule(const lead_router::core::RuleSet& rules, std::size_t ind
                         const lead_router::core::Value* values) {
     ExplainRow row{};
     const lead_router::core::Explanation e = rules.explain(index, values);
-    pg::call([&] {
+    pg::call([&]() noexcept {
         row.matched = e.matched;
         if (!e.matched) {
             row.failed_condition = pstrdup(e.failed_path.c_str());
@@ -150,10 +144,10 @@ LEAD_ROUTER_FUNCTION(lr_explain_route) {
         std::memcpy(destination.data, rule.destination.data(), UUID_LEN);
         Datum out[kExplainColumns];
         bool out_nulls[kExplainColumns] = {};
-        out[0] = uuid_datum(id);
+        out[0] = pg::uuid_datum(id);
         out[1] = CStringGetTextDatum(rule.name.c_str());
         out[2] = Int32GetDatum(rule.priority);
-        out[3] = uuid_datum(destination);
+        out[3] = pg::uuid_datum(destination);
         out[4] = BoolGetDatum(row.matched);
         out_nulls[5] = out_nulls[6] = out_nulls[7] = row.matched;
         out[5] = row.matched ? (Datum)0 : CStringGetTextDatum(row.failed_condition);

@@ -2,67 +2,30 @@
 // makes a committed rule change visible to the next routing in every session.
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
+#include "pg/destinations.h"
 #include "pg/spi_statement.h"
 
-#include "core/json.h"
 #include "core/rule_engine.h"
+#include "pg/jsonb_document.h"
 
 extern "C" {
 #include "utils/inval.h"
-#include "utils/jsonb.h"
 }
 
 namespace pg = lead_router::pg;
 
 namespace {
 
-// State of a rule's destination relative to its source workspace.
-pg::Statement destination_stmt = {
-    R"sql(
-SELECT is_active, workspace_type = 'partner' FROM lead_router.workspaces WHERE id = $1)sql",
-    1,
-    {UUIDOID}};
-
-// Pure C++: throws core::UserError (22P02 / 22023) naming the bad part.
-void validate_conditions_text(const char* json_text) {
-    lead_router::core::validate_conditions(lead_router::core::parse_conditions(json_text));
+// Pure C++: throws core::UserError (22023) naming the bad part.
+void validate_document(const pg::jsonb_document::Tokens& tokens) {
+    lead_router::core::validate_conditions(pg::jsonb_document::build(tokens));
 }
 
 void check_destination(Datum source, Datum destination) {
-    const char* dest = pg::uuid_to_cstring(destination);
-    if (datumIsEqual(source, destination, false, UUID_LEN)) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s is the rule's own workspace", dest),
-                        errhint("A rule routes leads away from its workspace.")));
-    }
     pg::connect();
-    const Datum values[] = {destination};
-    const uint64 rows = pg::execute(destination_stmt, values, nullptr, true);
-    const bool active = rows == 1 && pg::column_bool(0, 1);
-    const bool partner = rows == 1 && pg::column_bool(0, 2);
+    pg::destinations::require_usable(source, destination, "the rule's own workspace",
+                                     "A rule routes leads away from its workspace.");
     pg::finish();
-    if (rows != 1) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s does not exist", dest)));
-    }
-    if (!active) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s is not active", dest)));
-    }
-    if (!partner) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s is not a partner workspace", dest),
-                        errhint("Rules route leads to workspaces of type 'partner'.")));
-    }
-}
-
-bool column_changed(HeapTuple before, HeapTuple after, TupleDesc desc, int column) {
-    bool before_null, after_null;
-    const Datum a = heap_getattr(before, column, desc, &before_null);
-    const Datum b = heap_getattr(after, column, desc, &after_null);
-    if (before_null || after_null) return before_null != after_null;
-    const Form_pg_attribute att = TupleDescAttr(desc, column - 1);
-    return !datumIsEqual(a, b, att->attbyval, att->attlen);
 }
 
 }  // namespace
@@ -91,14 +54,14 @@ LEAD_ROUTER_FUNCTION(lr_routing_rules_validate) {
     }
 
     bool isnull;
-    if (inserting || column_changed(trig->tg_trigtuple, row, desc, conditions)) {
+    if (inserting || !pg::same_column_value(trig->tg_trigtuple, row, desc, conditions)) {
         const Datum value = heap_getattr(row, conditions, desc, &isnull);
         if (!isnull) {  // NOT NULL reports a missing value itself
-            validate_conditions_text(DatumGetCString(DirectFunctionCall1(jsonb_out, value)));
+            validate_document(pg::jsonb_document::read(DatumGetJsonbP(value)));
         }
     }
-    if (inserting || column_changed(trig->tg_trigtuple, row, desc, destination) ||
-        column_changed(trig->tg_trigtuple, row, desc, source)) {
+    if (inserting || !pg::same_column_value(trig->tg_trigtuple, row, desc, destination) ||
+        !pg::same_column_value(trig->tg_trigtuple, row, desc, source)) {
         bool source_null, destination_null;
         const Datum s = heap_getattr(row, source, desc, &source_null);
         const Datum d = heap_getattr(row, destination, desc, &destination_null);

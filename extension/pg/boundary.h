@@ -17,6 +17,7 @@
 #include "pg/postgres_headers.h"
 
 #include <exception>
+#include <type_traits>
 #include <utility>
 
 namespace lead_router::pg {
@@ -41,9 +42,14 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*body)(FunctionCallInfo));
 // re-raised as PgError so C++ destructors run on the way to the boundary.
 void call_c(void (*fn)(void*), void* arg);
 
+// pg::call([&]() noexcept { ... PostgreSQL calls ... }).  The callable runs inside PG_TRY: a
+// C++ exception leaving it would skip PG_END_TRY and leave PG_exception_stack pointing into a
+// dead frame, so only a noexcept callable compiles.
 template <typename F>
 void call(F&& f) {
-    call_c([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, &f);
+    static_assert(std::is_nothrow_invocable_v<std::remove_reference_t<F>&>,
+                  "pg::call needs a noexcept callable: it runs inside PG_TRY");
+    call_c([](void* p) noexcept { (*static_cast<std::remove_reference_t<F>*>(p))(); }, &f);
 }
 
 }  // namespace lead_router::pg

@@ -131,6 +131,21 @@ bool parse_input(PGFunction input, const char* text, Datum* result) {
     return valid;
 }
 
+bool same_column_value(HeapTuple a, HeapTuple b, TupleDesc desc, int attnum) {
+    bool a_null, b_null;
+    const Datum av = heap_getattr(a, attnum, desc, &a_null);
+    const Datum bv = heap_getattr(b, attnum, desc, &b_null);
+    if (a_null || b_null) return a_null == b_null;
+    const Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+    return datumIsEqual(av, bv, att->attbyval, att->attlen);
+}
+
+Datum uuid_datum(const pg_uuid_t& value) {
+    pg_uuid_t* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    *copy = value;
+    return UUIDPGetDatum(copy);
+}
+
 const char* uuid_to_cstring(Datum uuid) {
     return DatumGetCString(DirectFunctionCall1(uuid_out, uuid));
 }

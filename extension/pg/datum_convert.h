@@ -56,6 +56,13 @@ Datum clipped_text(Datum value, int max_bytes);
 // valid value of the type (SQLSTATE 22P02); any other error propagates.
 bool parse_input(PGFunction input, const char* text, Datum* result);
 
+// Whether column `attnum` (from 1) holds the same value in both versions of a row (two NULLs
+// are the same; values compare as stored, byte for byte).
+bool same_column_value(HeapTuple a, HeapTuple b, TupleDesc desc, int attnum);
+
+// A uuid datum holding a palloc'd copy of `value`.
+Datum uuid_datum(const pg_uuid_t& value);
+
 // A uuid datum formatted for messages (palloc'd in the current context).
 const char* uuid_to_cstring(Datum uuid);
 

@@ -13,22 +13,13 @@ extern "C" {
 namespace lead_router::pg::lead_fields {
 namespace {
 
-int column_of(const std::string& name) {
-    static constexpr struct {
-        const char* name;
-        int column;
-    } kColumns[] = {
-        {"company_industry", kIndustry}, {"company_size", kSize},   {"company_location", kLocation},
-        {"country", kCountry},           {"email", kEmail},         {"phone", kPhone},
-        {"company_name", kCompanyName},  {"company_domain", kCompanyDomain},
-    };
-    for (const auto& c : kColumns) {
-        if (name == c.name) return c.column;
-    }
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("rule field \"%s\" has no lead column", name.c_str())));
-    return 0;
-}
+// The column of LEAD_ROUTER_LEAD_COLUMNS holding each rule-readable lead column.
+constexpr int kColumnOf[core::kLeadColumnCount] = {
+    kIndustry, kSize, kLocation, kCountry, kEmail, kPhone, kCompanyName, kCompanyDomain,
+};
+static_assert(static_cast<int>(core::LeadColumn::company_domain) + 1 ==
+                  static_cast<int>(core::kLeadColumnCount),
+              "kColumnOf follows core::LeadColumn");
 
 core::Value column_value(HeapTuple row, TupleDesc desc, int column) {
     bool isnull;
@@ -85,7 +76,7 @@ void fill_values(const core::RuleSet& rules, HeapTuple row, TupleDesc desc, core
     for (std::size_t i = 0; i < fields.size(); ++i) {
         const core::FieldRef& field = fields[i];
         if (field.kind == core::FieldRef::Kind::column) {
-            values[i] = column_value(row, desc, column_of(field.name));
+            values[i] = column_value(row, desc, kColumnOf[static_cast<int>(field.column)]);
             continue;
         }
         if (!attributes_read) {  // detoasted once per lead, only if a rule reads attributes

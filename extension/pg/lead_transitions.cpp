@@ -4,6 +4,7 @@
 #include "pg/lead_transitions.h"
 
 #include "pg/datum_convert.h"
+#include "pg/destinations.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
 
@@ -69,15 +70,13 @@ SELECT matched_rule_id FROM lead_router.routing_logs
     1,
     {UUIDOID}};
 
-Statement completion_check_stmt = {
+Statement lead_source_stmt = {
+    "SELECT source_workspace_id FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
+
+Statement rule_routes_stmt = {
     R"sql(
-SELECT l.source_workspace_id = $2,
-       (SELECT CASE WHEN NOT w.is_active THEN 1 WHEN w.workspace_type <> 'partner' THEN 2 ELSE 3 END
-          FROM lead_router.workspaces w WHERE w.id = $2),
-       $3::uuid IS NULL OR EXISTS (SELECT 1 FROM lead_router.routing_rules r
-                                    WHERE r.id = $3 AND r.workspace_id = l.source_workspace_id
-                                      AND r.destination_workspace_id = $2)
-  FROM lead_router.leads l WHERE l.id = $1)sql",
+SELECT 1 FROM lead_router.routing_rules
+ WHERE id = $1 AND workspace_id = $2 AND destination_workspace_id = $3)sql",
     3,
     {UUIDOID, UUIDOID, UUIDOID}};
 
@@ -132,26 +131,18 @@ bool acquire_lock(Datum lead_id, Datum owner, TimestampTz stale_before) {
 }
 
 void check_completion(Datum lead_id, Datum destination, Datum rule_id, bool rule_is_null) {
-    const Datum values[] = {lead_id, destination, rule_id};
-    const char nulls[] = {' ', ' ', rule_is_null ? 'n' : ' '};
-    if (execute(completion_check_stmt, values, nulls, true) != 1) raise_unknown_lead(lead_id);
-    const char* dest = uuid_to_cstring(destination);
-    if (column_bool(0, 1)) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s is the lead's own source workspace", dest),
-                        errhint("Routing moves a lead to a partner workspace.")));
-    }
-    static const char* const kProblems[] = {"does not exist", "is not active",
-                                            "is not a partner workspace"};
-    const int destination_state = column_int32(0, 2);  // 0 missing, 1 inactive, 2 not a partner
-    if (destination_state < 3) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s %s", dest, kProblems[destination_state])));
-    }
-    if (!column_bool(0, 3)) {
+    const Datum lead[] = {lead_id};
+    if (execute(lead_source_stmt, lead, nullptr, true) != 1) raise_unknown_lead(lead_id);
+    bool isnull;
+    const Datum source = datumCopy(column(0, 1, &isnull), false, UUID_LEN);
+    destinations::require_usable(source, destination, "the lead's own source workspace",
+                                 "Routing moves a lead to a partner workspace.");
+    if (rule_is_null) return;
+    const Datum rule[] = {rule_id, source, destination};
+    if (execute(rule_routes_stmt, rule, nullptr, true) != 1) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("rule %s does not route this lead's source workspace to %s",
-                               uuid_to_cstring(rule_id), dest),
+                               uuid_to_cstring(rule_id), uuid_to_cstring(destination)),
                         errhint("Pass the rule that matched, or NULL.")));
     }
 }

@@ -1,7 +1,7 @@
 // Library entry: the magic block and _PG_init.
 #include "pg/postgres_headers.h"
 
-#include "pg/routing_stats.h"
+#include "pg/routing_counters.h"
 #include "pg/rule_cache.h"
 #include "pg/settings.h"
 #include "pg/worker_status.h"
@@ -23,7 +23,7 @@ extern "C" void _PG_init(void) {
     // Shared memory and the workers exist only when the library is preloaded; without it,
     // every SQL function still works (statistics are then per session).
     if (preloading) {
-        lead_router::pg::routing_stats::request_shared_memory();
+        lead_router::pg::routing_counters::request_shared_memory();
         lead_router::pg::worker_status::request_shared_memory();
         lead_router::worker::register_workers();
     }

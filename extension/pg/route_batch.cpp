@@ -391,7 +391,7 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, started);
     const int64 each = INSTR_TIME_GET_MICROSEC(elapsed) / n;
-    for (int i = 0; i < n; ++i) routing_stats::record(out[i].status, each);
+    for (int i = 0; i < n; ++i) routing_counters::record(out[i].status, each);
 }
 
 }  // namespace lead_router::pg::route_flow

@@ -70,7 +70,7 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
     const Datum values[] = {lead_id, TimestampTzGetDatum(transitions::stale_lock_cutoff())};
     if (execute(lock_lead_stmt, values, nullptr, false) != 1) {
         if (!transitions::lead_exists(lead_id)) transitions::raise_unknown_lead(lead_id);
-        routing_stats::record(Status::locked, 0);
+        routing_counters::record(Status::locked, 0);
         Outcome locked{};
         locked.status = Status::locked;
         locked.error = "lead is locked by another transaction";

@@ -6,11 +6,11 @@
 
 #include "pg/postgres_headers.h"
 
-#include "pg/routing_stats.h"
+#include "pg/routing_counters.h"
 
 namespace lead_router::pg::route_flow {
 
-using Status = routing_stats::Outcome;
+using Status = routing_counters::Outcome;
 
 // Outcome of one routing, in plain data that outlives SPI_finish.
 struct Outcome {

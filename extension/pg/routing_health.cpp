@@ -11,7 +11,7 @@
 #include "pg/boundary.h"
 #include "pg/lead_transitions.h"
 #include "pg/maintenance_jobs.h"
-#include "pg/routing_stats.h"
+#include "pg/routing_counters.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
 #include "pg/worker_status.h"
@@ -118,7 +118,7 @@ void assess(Figures& f, const core::HealthFigures& in) {
     f.verdict = core::verdict_name(a.verdict);
     f.has_success_rate = a.success_rate.has_value();
     f.success_rate = a.success_rate.value_or(0);
-    call([&] {
+    call([&]() noexcept {
         f.reason_count = static_cast<int>(a.reasons.size());
         f.reasons = static_cast<char**>(palloc0(sizeof(char*) * (a.reasons.size() + 1)));
         for (std::size_t i = 0; i < a.reasons.size(); ++i) f.reasons[i] = pstrdup(a.reasons[i].c_str());
@@ -148,7 +148,7 @@ Figures compute(int64 window_us) {
     f.no_match = count_at(3), f.deferred = count_at(4), f.duplicates = count_at(5);
 
     const int window_minutes = static_cast<int>((window_us + 60 * USECS_PER_SEC - 1) / (60 * USECS_PER_SEC));
-    const routing_stats::Snapshot s = routing_stats::read(window_minutes);
+    const routing_counters::Snapshot s = routing_counters::read(window_minutes);
     f.cluster_wide = s.cluster_wide;
     f.stats_since = s.since;
     f.lock_attempts = static_cast<int64>(s.lock_attempts);

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/destination_rules.h"
+#include "pg/jsonb_document.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
@@ -47,12 +49,11 @@ void on_relcache_invalidation(Datum, Oid relid) {
     if (relid == InvalidOid || relid == rules_relid || relid == workspaces_relid) ++generation;
 }
 
-// Rules of one workspace with what the compiler needs; conditions as jsonb's JSON text.
+// Rules of one workspace with what the compiler needs.
 Statement load_rules_stmt = {
     R"sql(
 SELECT r.id, r.name, r.priority, r.created_at, r.destination_workspace_id,
-       d.is_active AND d.workspace_type = 'partner' AND d.id <> r.workspace_id,
-       r.conditions::text
+       d.is_active, d.workspace_type = 'partner', d.id = r.workspace_id, r.conditions
   FROM lead_router.routing_rules r
   JOIN lead_router.workspaces d ON d.id = r.destination_workspace_id
  WHERE r.workspace_id = $1 AND r.is_active)sql",
@@ -67,7 +68,7 @@ struct RawRule {
     int64 created_at;
     core::Uuid destination;
     bool usable;
-    const char* conditions;
+    jsonb_document::Tokens conditions;
 };
 
 void copy_uuid(core::Uuid& out, Datum value) {
@@ -86,8 +87,10 @@ RawRule* load_raw_rules(Datum source, uint64* count) {
         raw[i].priority = DatumGetInt32(column(i, 3, &isnull));
         raw[i].created_at = DatumGetTimestampTz(column(i, 4, &isnull));
         copy_uuid(raw[i].destination, column(i, 5, &isnull));
-        raw[i].usable = column_bool(i, 6);
-        raw[i].conditions = TextDatumGetCString(column(i, 7, &isnull));
+        const core::DestinationState destination{true, column_bool(i, 6), column_bool(i, 7),
+                                                 column_bool(i, 8)};
+        raw[i].usable = core::destination_problem(destination) == core::DestinationProblem::none;
+        raw[i].conditions = jsonb_document::read(DatumGetJsonbP(column(i, 9, &isnull)));
     }
     *count = rows;
     return raw;
@@ -105,12 +108,7 @@ core::RuleSet compile(const RawRule* raw, uint64 count) {
         spec.created_at_us = raw[i].created_at;
         spec.destination = raw[i].destination;
         spec.destination_usable = raw[i].usable;
-        try {
-            specs.emplace_back(std::move(spec), core::parse_conditions(raw[i].conditions));
-        } catch (const core::UserError& e) {  // name the stored rule, as RuleSet's errors do
-            throw core::UserError(e.sqlstate(), "rule \"" + std::string(raw[i].name) + "\": " + e.what(),
-                                  e.detail(), e.hint());
-        }
+        specs.emplace_back(std::move(spec), jsonb_document::build(raw[i].conditions));
     }
     return core::RuleSet(std::move(specs));
 }

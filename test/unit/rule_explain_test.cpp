@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/json.h"
+#include "core/json_document.h"
 #include "core/rule_engine.h"
 #include "rule_test_support.h"
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/json.h"
+#include "core/json_document.h"
 #include "core/rule_engine.h"
 #include "rule_test_support.h"
 
@@ -38,6 +38,8 @@ void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
 void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
     return counted_malloc(size);
 }
+// These replacements pair malloc with free by design; g++ sees only the free.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -371,8 +373,8 @@ TEST_CASE("shorthands mean eq and in", "[rules][match][shorthand]") {
     CHECK(held == 8);
 }
 
-TEST_CASE("operators of one field, fields of one object, and duplicate keys are all conjuncts",
-          "[rules][match]") {
+TEST_CASE("operators of one field and fields of one object are all conjuncts; of duplicate keys "
+          "the last counts, as in jsonb", "[rules][match]") {
     const std::string range = R"({"company_size": {"gte": 10, "lt": 500}})";
     CHECK(matches(range, R"({"company_size": 10})"));
     CHECK_FALSE(matches(range, R"({"company_size": 500})"));
@@ -384,10 +386,10 @@ TEST_CASE("operators of one field, fields of one object, and duplicate keys are 
     const std::string duplicates = R"({"country": {"neq": "US"}, "country": {"neq": "CA"}})";
     CHECK(matches(duplicates, R"({"country": "DE"})"));
     CHECK_FALSE(matches(duplicates, R"({"country": "CA"})"));
-    CHECK_FALSE(matches(duplicates, R"({"country": "US"})"));
+    CHECK(matches(duplicates, R"({"country": "US"})"));
     const std::string two_anys =
         R"({"any": [{"country": "US"}, {"country": "CA"}], "any": [{"company_size": 1}, {"company_size": 2}]})";
-    CHECK(matches(two_anys, R"({"country": "CA", "company_size": 2})"));
+    CHECK(matches(two_anys, R"({"country": "FR", "company_size": 2})"));
     CHECK_FALSE(matches(two_anys, R"({"country": "CA", "company_size": 3})"));
 }
 

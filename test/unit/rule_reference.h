@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "core/identity_normalizer.h"
-#include "core/json.h"
+#include "core/json_document.h"
 #include "core/utf8.h"
 
 namespace rule_reference {
@@ -38,15 +38,16 @@ inline std::u32string fold(std::string_view s) {
 template <typename V>
 std::optional<int> compare(const V& v, const Json& operand) {
     using Kind = typename V::Kind;
-    if (v.kind == Kind::text && operand.type == Json::Type::string) {
-        const std::u32string a = fold(v.text), b = fold(operand.string);
+    if (v.kind == Kind::text && operand.is_string()) {
+        const std::u32string a = fold(v.text), b = fold(operand.template get<std::string>());
         return a < b ? -1 : a > b ? 1 : 0;
     }
-    if (v.kind == Kind::number && operand.type == Json::Type::number) {
-        return v.number < operand.number ? -1 : v.number > operand.number ? 1 : 0;
+    if (v.kind == Kind::number && operand.is_number()) {
+        const double n = operand.template get<double>();
+        return v.number < n ? -1 : v.number > n ? 1 : 0;
     }
-    if (v.kind == Kind::boolean && operand.type == Json::Type::boolean) {
-        return int(v.boolean) - int(operand.boolean);
+    if (v.kind == Kind::boolean && operand.is_boolean()) {
+        return int(v.boolean) - int(operand.template get<bool>());
     }
     return std::nullopt;
 }
@@ -61,24 +62,24 @@ bool equal(const V& v, const Json& operand) {
 template <typename V>
 bool satisfies(const std::string& op, const Json& operand, const V& v) {
     using Kind = typename V::Kind;
-    if (op == "exists") return (v.kind != Kind::missing) == operand.boolean;
+    if (op == "exists") return (v.kind != Kind::missing) == operand.template get<bool>();
     if (v.kind == Kind::missing) return false;
     if (op == "eq") return equal(v, operand);
     if (op == "neq") return !equal(v, operand);
     if (op == "in" || op == "not_in") {
         bool found = false;
-        for (const Json& element : operand.array) found = found || equal(v, element);
+        for (const Json& element : operand) found = found || equal(v, element);
         return op == "in" ? found : !found;
     }
     if (op == "prefix" || op == "contains") {
         if (v.kind != Kind::text) return false;
-        const std::u32string haystack = fold(v.text), needle = fold(operand.string);
+        const std::u32string haystack = fold(v.text), needle = fold(operand.template get<std::string>());
         return op == "prefix" ? haystack.compare(0, needle.size(), needle) == 0
                               : haystack.find(needle) != std::u32string::npos;
     }
     if (op == "between") {
-        const std::optional<int> low = compare(v, operand.array[0]);
-        const std::optional<int> high = compare(v, operand.array[1]);
+        const std::optional<int> low = compare(v, operand[0]);
+        const std::optional<int> high = compare(v, operand[1]);
         return low && high && *low >= 0 && *high <= 0;
     }
     const std::optional<int> c = compare(v, operand);
@@ -94,23 +95,25 @@ bool satisfies(const std::string& op, const Json& operand, const V& v) {
 // a bare array is in).
 template <typename V>
 bool matches(const Json& conditions, const std::map<std::string, V>& lead) {
-    for (const auto& [key, value] : conditions.object) {
+    for (const auto& member : conditions.items()) {
+        const std::string& key = member.key();
+        const Json& value = member.value();
         if (key == "any") {
             bool one = false;
-            for (const Json& alternative : value.array) one = one || matches(alternative, lead);
+            for (const Json& alternative : value) one = one || matches(alternative, lead);
             if (!one) return false;
         } else if (key == "all") {
-            for (const Json& alternative : value.array) {
+            for (const Json& alternative : value) {
                 if (!matches(alternative, lead)) return false;
             }
         } else {
             const auto found = lead.find(key);
             const V v = found == lead.end() ? V{} : found->second;
-            if (value.type == Json::Type::object) {
-                for (const auto& [op, operand] : value.object) {
-                    if (!satisfies(op, operand, v)) return false;
+            if (value.is_object()) {
+                for (const auto& predicate : value.items()) {
+                    if (!satisfies(predicate.key(), predicate.value(), v)) return false;
                 }
-            } else if (!satisfies(value.type == Json::Type::array ? "in" : "eq", value, v)) {
+            } else if (!satisfies(value.is_array() ? "in" : "eq", value, v)) {
                 return false;
             }
         }

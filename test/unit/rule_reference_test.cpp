@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/identity_normalizer.h"
-#include "core/json.h"
+#include "core/json_document.h"
 #include "core/rule_engine.h"
 #include "core/utf8.h"
 #include "rule_reference.h"
@@ -125,12 +125,7 @@ private:
     std::string nonempty_word() { return kWords[pick(19)]; }
     double number() { return kNumbers[pick(8)]; }
     static std::string quote(const std::string& s) { return "\"" + s + "\""; }
-    static std::string number_json(double d) {
-        Json j;
-        j.type = Json::Type::number;
-        j.number = d;
-        return core::to_json_text(j);
-    }
+    static std::string number_json(double d) { return core::json_text(Json(d)); }
 
     std::string scalar(FieldType type) {
         if (type == FieldType::text) return quote(word());
@@ -243,7 +238,7 @@ TEST_CASE("match agrees with the reference on 2000 random rule/lead pairs", "[ru
     int pairs = 0;
     for (int r = 0; r < 500; ++r) {
         const std::string text = gen.conditions();
-        const Json conditions = core::parse_json(text);
+        const Json conditions = Json::parse(text);
         std::vector<std::pair<core::RuleSpec, Json>> rules;
         rules.emplace_back(core::RuleSpec{}, conditions);
         const core::RuleSet set(std::move(rules));
@@ -280,7 +275,7 @@ TEST_CASE("the chosen rule agrees with the reference's first match in evaluation
         const int n = 1 + gen.pick(6);
         std::vector<std::pair<core::RuleSpec, Json>> rules;
         for (int i = 0; i < n; ++i) {
-            rules.emplace_back(gen.spec(i), core::parse_json(gen.conditions()));
+            rules.emplace_back(gen.spec(i), Json::parse(gen.conditions()));
         }
         const std::vector<std::pair<core::RuleSpec, Json>> copy = rules;
         const core::RuleSet set(std::move(rules));

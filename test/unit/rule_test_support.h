@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/json.h"
+#include "core/json_document.h"
 #include "core/rule_engine.h"
 
 namespace rule_test {
@@ -16,10 +16,12 @@ namespace rule_test {
 using lead_router::core::Explanation;
 using lead_router::core::FieldRef;
 using lead_router::core::Json;
-using lead_router::core::parse_json;
 using lead_router::core::RuleSet;
 using lead_router::core::RuleSpec;
 using lead_router::core::Value;
+
+// Tests write conditions and leads as JSON text; nlohmann reads it into the core's document.
+inline Json parse_json(std::string_view text) { return Json::parse(text); }
 
 // A lead written as JSON: {"country": "DE", "company_size": 800, "attributes.plan": "pro"}.
 // An absent member is a missing field; JSON null reads as missing, as the adapter does.
@@ -34,7 +36,8 @@ public:
         for (const FieldRef& field : rules.fields()) {
             const std::string key =
                 field.kind == FieldRef::Kind::attribute ? "attributes." + field.name : field.name;
-            out.push_back(value_of(json_.find(key)));
+            const auto found = json_.find(key);
+            out.push_back(value_of(found == json_.end() ? nullptr : &*found));
         }
         out.emplace_back();  // never read; keeps data() non-null for rules without fields
         return out;
@@ -44,21 +47,18 @@ private:
     static Value value_of(const Json* json) {
         Value v;
         if (json == nullptr) return v;
-        switch (json->type) {
-            case Json::Type::null: break;
-            case Json::Type::string:
-                v.kind = Value::Kind::text;
-                v.text = json->string;
-                break;
-            case Json::Type::number:
-                v.kind = Value::Kind::number;
-                v.number = json->number;
-                break;
-            case Json::Type::boolean:
-                v.kind = Value::Kind::boolean;
-                v.boolean = json->boolean;
-                break;
-            default: v.kind = Value::Kind::other; break;
+        if (json->is_null()) return v;
+        if (json->is_string()) {
+            v.kind = Value::Kind::text;
+            v.text = json->get_ref<const std::string&>();
+        } else if (json->is_number()) {
+            v.kind = Value::Kind::number;
+            v.number = json->get<double>();
+        } else if (json->is_boolean()) {
+            v.kind = Value::Kind::boolean;
+            v.boolean = json->get<bool>();
+        } else {
+            v.kind = Value::Kind::other;
         }
         return v;
     }

@@ -1,5 +1,5 @@
 // Routing counters, lock-acquisition counts per minute and the latency histogram, updated by
-// every routing.  Cluster-wide in shared memory when lead_router is in
+// every routing (routing_health() reads them).  Cluster-wide in shared memory when lead_router is in
 // shared_preload_libraries; otherwise each session counts only its own routings.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 #include "core/latency_histogram.h"
 
-namespace lead_router::pg::routing_stats {
+namespace lead_router::pg::routing_counters {
 
 enum class Outcome { routed, duplicate, queued, failed, locked, expired };
 constexpr int kOutcomes = 6;
@@ -36,4 +36,4 @@ Snapshot read(int window_minutes);
 // Zeroes everything (reset_routing_stats()).
 void reset();
 
-}  // namespace lead_router::pg::routing_stats
+}  // namespace lead_router::pg::routing_counters
