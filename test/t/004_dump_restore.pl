@@ -168,6 +168,9 @@ is($node->safe_psql('restored', qq{
 SELECT string_agg(right(lead_id::text, 1) || ':' || routing_result, ' ' ORDER BY id)
   FROM lead_router.routing_logs WHERE id > $max_log}),
 	'2:success 8:duplicate 9:no_match', 'the new audit rows are numbered after every restored one');
+is($node->safe_psql('restored', 'SELECT count(*) FROM lead_router.routing_logs'),
+	$node->safe_psql('app', 'SELECT count(*) FROM lead_router.routing_logs') + 3,
+	'and they are the only audit rows added');
 is($node->safe_psql('restored', qq{
 SELECT right(lead_id::text, 1) FROM lead_router.routing_queue WHERE id > $max_queue}),
 	'9', 'the new queue row is numbered after every restored one');
