@@ -44,8 +44,9 @@ LEAD_ROUTER_FUNCTION(lr_routing_health) {
     const int64 window = window_us(fcinfo);
     constexpr int kColumns = 26;
     const TupleDesc desc = pg::result_row(fcinfo, kColumns);
+    const MemoryContext caller = CurrentMemoryContext;
     pg::connect();
-    const health::Figures f = health::compute(window);
+    const health::Figures f = health::compute(window, caller);
     pg::finish();
 
     Datum values[kColumns];
@@ -82,8 +83,9 @@ LEAD_ROUTER_FUNCTION(lr_routing_health) {
 // check_routing_health() returns text: the hourly job's check.  Warns in the server log and
 // notifies lead_router_alerts whenever the verdict is not healthy, with its reasons.
 LEAD_ROUTER_FUNCTION(lr_check_routing_health) {
+    const MemoryContext caller = CurrentMemoryContext;
     pg::connect();
-    const health::Figures f = health::compute(int64(60) * 60 * USECS_PER_SEC);
+    const health::Figures f = health::compute(int64(60) * 60 * USECS_PER_SEC, caller);
     const bool alert = strcmp(f.verdict, "healthy") != 0;
     if (alert) {
         StringInfoData reasons;

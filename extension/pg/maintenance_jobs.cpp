@@ -58,7 +58,7 @@ SELECT r.line_number, r.auth_method,
 
 Statement last_runs_stmt = {
     R"sql(
-SELECT j.jobname, j.schedule,
+SELECT j.jobname::text, j.schedule,
        (SELECT max(d.end_time) FROM cron.job_run_details d
          WHERE d.jobid = j.jobid AND d.status = 'succeeded'),
        last.status IS NOT NULL, last.status = 'failed', last.return_message

@@ -111,7 +111,7 @@ core::WorkerState worker_state(const char** text) {
 
 // Pure C++ phase: the verdict, with reasons and job lines copied into palloc'd strings
 // under pg::call.
-void assess(Figures& f, const core::HealthFigures& in) {
+void assess(Figures& f, const core::HealthFigures& in, MemoryContext result_context) {
     const core::HealthAssessment a = core::assess_health(in);
     std::vector<std::string> job_lines;
     for (const core::JobRecord& job : in.jobs) job_lines.push_back(maintenance_jobs::describe(job));
@@ -119,18 +119,20 @@ void assess(Figures& f, const core::HealthFigures& in) {
     f.has_success_rate = a.success_rate.has_value();
     f.success_rate = a.success_rate.value_or(0);
     call([&]() noexcept {
+        const MemoryContext previous = MemoryContextSwitchTo(result_context);
         f.reason_count = static_cast<int>(a.reasons.size());
         f.reasons = static_cast<char**>(palloc0(sizeof(char*) * (a.reasons.size() + 1)));
         for (std::size_t i = 0; i < a.reasons.size(); ++i) f.reasons[i] = pstrdup(a.reasons[i].c_str());
         f.job_count = static_cast<int>(job_lines.size());
         f.jobs = static_cast<char**>(palloc0(sizeof(char*) * (job_lines.size() + 1)));
         for (std::size_t i = 0; i < job_lines.size(); ++i) f.jobs[i] = pstrdup(job_lines[i].c_str());
+        MemoryContextSwitchTo(previous);
     });
 }
 
 }  // namespace
 
-Figures compute(int64 window_us) {
+Figures compute(int64 window_us, MemoryContext result_context) {
     Figures f{};
     const TimestampTz now = GetCurrentTransactionStartTimestamp();
 
@@ -174,7 +176,7 @@ Figures compute(int64 window_us) {
     if (f.has_latency) in.p95_ms = f.p95_ms;
     in.worker = worker;
     maintenance_jobs::fill_records(runs, in.jobs);
-    assess(f, in);
+    assess(f, in, result_context);
     return f;
 }
 

@@ -34,7 +34,8 @@ struct Figures {
 };
 
 // Computes every figure over the last `window_us` microseconds (1 minute .. 24 hours,
-// checked by the caller).  Requires SPI_connect.
-Figures compute(int64 window_us);
+// checked by the caller).  Requires SPI_connect; the reasons and job lines are allocated in
+// `result_context` (the caller's, which outlives SPI_finish).
+Figures compute(int64 window_us, MemoryContext result_context);
 
 }  // namespace lead_router::pg::routing_health
