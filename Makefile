@@ -24,18 +24,22 @@ OBJS = \
 	extension/core/lead_columns.o \
 	extension/core/lead_state_machine.o \
 	extension/core/retry_backoff.o \
+	extension/core/routing_decision.o \
 	extension/core/rule_compiler.o \
 	extension/core/rule_matcher.o \
 	extension/core/text_compare.o \
-	extension/core/utf8.o \
+	extension/core/unicode_text.o \
 	extension/pg/access_control.o \
 	extension/pg/boundary.o \
+	extension/pg/cache_generation.o \
 	extension/pg/datum_convert.o \
 	extension/pg/destinations.o \
 	extension/pg/history_pruning.o \
-	extension/pg/identity_hash.o \
+	extension/pg/identity_owners.o \
+	extension/pg/identity_keys.o \
 	extension/pg/jsonb_document.o \
 	extension/pg/lead_fields.o \
+	extension/pg/lead_index.o \
 	extension/pg/lead_moves.o \
 	extension/pg/lead_transitions.o \
 	extension/pg/maintenance_jobs.o \
@@ -48,10 +52,12 @@ OBJS = \
 	extension/pg/rule_cache.o \
 	extension/pg/settings.o \
 	extension/pg/spi_statement.o \
+	extension/pg/workspace_cache.o \
 	extension/pg/worker_status.o \
 	extension/functions/dedupe_functions.o \
 	extension/functions/expiry_functions.o \
 	extension/functions/health_functions.o \
+	extension/functions/identity_functions.o \
 	extension/functions/lead_triggers.o \
 	extension/functions/lock_functions.o \
 	extension/functions/maintenance_functions.o \
@@ -59,6 +65,7 @@ OBJS = \
 	extension/functions/routing_functions.o \
 	extension/functions/rule_triggers.o \
 	extension/functions/security_functions.o \
+	extension/functions/workspace_triggers.o \
 	worker/retry_worker.o
 
 DATA = $(wildcard extension/$(EXTENSION)--*.sql)
@@ -67,10 +74,14 @@ PG_CONFIG ?= pg_config
 
 # The library knows the SQL version it was built for (the worker compares it with the
 # installed one).  -MMD: every object depends on the headers it really includes.
-PG_CPPFLAGS = -I$(CURDIR)/extension -I$(CURDIR) -DLEAD_ROUTER_VERSION='"$(EXTVERSION)"'
+# libphonenumber's metadata decides what parses: its package version is part of the identity
+# version stored with every lead's keys.
+PHONENUMBER_VERSION = $(shell dpkg-query -W -f='$${Version}' libphonenumber-dev 2>/dev/null || echo unknown)
+PG_CPPFLAGS = -I$(CURDIR)/extension -I$(CURDIR) -DLEAD_ROUTER_VERSION='"$(EXTVERSION)"' \
+              -DLEAD_ROUTER_PHONENUMBER_VERSION='"$(PHONENUMBER_VERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-missing-field-initializers \
               -fvisibility-inlines-hidden -MMD -MP
-SHLIB_LINK  = -lstdc++ -lcrypto
+SHLIB_LINK  = -lstdc++ -lcrypto -lphonenumber -licui18n -licuuc
 
 # The LLVM JIT bitcode step buys nothing for this extension and slows every build.
 override with_llvm = no
@@ -134,3 +145,10 @@ clean-subdirs:
 
 # The library is built for the version the control file names (LEAD_ROUTER_VERSION).
 $(OBJS): extension/$(EXTENSION).control
+
+# A shared library links with undefined symbols; a missing one of ours would only fail when
+# the server loads the library.  test/run_all.sh runs this after the build.
+.PHONY: check-library
+check-library: $(shlib)
+	@missing=$$(nm -D --undefined-only $(shlib) | grep ' _ZN11lead_router' || true); \
+	 if [ -n "$$missing" ]; then echo "$(shlib) needs symbols it does not define:"; echo "$$missing"; exit 1; fi

@@ -3,18 +3,20 @@
 \i sql/fixtures/setup.sql
 SET search_path = lead_router, public;
 
--- the hash of the normalised identity "john@example.com" U+001F "15550100199" U+001F "acme corp"
-SELECT generate_dedupe_hash('john@example.com', '15550100199', 'acme corp')
-     = encode(sha256(convert_to(E'john@example.com\x1f15550100199\x1facme corp', 'UTF8')), 'hex')
+-- the hash of the normalised identity "john@example.com" U+001F "+15550100199" U+001F "acme corp"
+SELECT generate_dedupe_hash('john@example.com', '+1 555 010 0199', 'acme corp')
+     = encode(sha256(convert_to(E'john@example.com\x1f+15550100199\x1facme corp', 'UTF8')), 'hex')
        AS matches_sha256_of_normalised_identity;
 
--- the same person written differently hashes the same
+-- the same person written differently hashes the same (generate_dedupe_hash knows no phone
+-- region: a national number without its country code keys on its digits)
 SELECT count(DISTINCT generate_dedupe_hash(email, phone, company)) AS distinct_hashes
   FROM (VALUES
     ('john@example.com',        '+1 (555) 010-0199', 'Acme Corp'),
     ('  JOHN@Example.COM ',     '001 555 010 0199',  '  ACME   corp  '),
-    (E'John@example.com\t',     '1-555-010-0199',    E'acme\tcorp'),
-    ('john@EXAMPLE.com',        '1.555.010.0199 x42', 'acme corp')
+    (E'John@example.com\t',     '+1-555-010-0199',   E'acme\tcorp'),
+    ('john@EXAMPLE.com',        '+1.555.010.0199 x42', 'acme corp'),
+    ('ｊｏｈｎ@example.com',     '+1 555 010 0199',   'ＡＣＭＥ Corp')
   ) AS v(email, phone, company);
 
 -- and different people do not
@@ -62,10 +64,10 @@ UPDATE leads SET email = 'ann@globex.com' WHERE id = '10000000-0000-0000-0000-00
 SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '+44 20 7946 0958', 'globex') AS after_email
   FROM leads WHERE id = '10000000-0000-0000-0000-000000000001';
 UPDATE leads SET phone = '+1 555 0100' WHERE id = '10000000-0000-0000-0000-000000000001';
-SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '15550100', 'globex') AS after_phone
+SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '+1 555 0100', 'globex') AS after_phone
   FROM leads WHERE id = '10000000-0000-0000-0000-000000000001';
 UPDATE leads SET company_name = 'Initech' WHERE id = '10000000-0000-0000-0000-000000000001';
-SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '15550100', 'initech') AS after_company
+SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '+1 555 0100', 'initech') AS after_company
   FROM leads WHERE id = '10000000-0000-0000-0000-000000000001';
 UPDATE leads SET email = 'x@y.z' WHERE id = '10000000-0000-0000-0000-000000000002';
 SELECT dedupe_hash = generate_dedupe_hash('x@y.z', NULL, NULL) AS identity_added
@@ -79,8 +81,8 @@ SELECT dedupe_hash = generate_dedupe_hash(email, phone, company_name) AS correct
   FROM leads WHERE id = '10000000-0000-0000-0000-000000000001';
 
 -- an update of other columns leaves the hash alone
-UPDATE leads SET country = 'GB' WHERE id = '10000000-0000-0000-0000-000000000001';
-SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '15550100', 'initech') AS unchanged
+UPDATE leads SET company_industry = 'software' WHERE id = '10000000-0000-0000-0000-000000000001';
+SELECT dedupe_hash = generate_dedupe_hash('ann@globex.com', '+1 555 0100', 'initech') AS unchanged
   FROM leads WHERE id = '10000000-0000-0000-0000-000000000001';
 
 \i sql/fixtures/teardown.sql

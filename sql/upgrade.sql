@@ -130,14 +130,16 @@ INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id, destination_
 -- the new library refuses to route for the old SQL, and says how to fix it
 SELECT pg_temp.refusal($$SELECT * FROM lead_router.routing_health()$$) AS old_sql_new_library;
 CREATE TEMP TABLE rows_before AS
-SELECT 'lead ' || l::text AS row FROM lead_router.leads l
+SELECT 'lead ' || (l.id, l.email, l.routing_status, l.workspace_id, l.duplicate_of, l.dedupe_hash)::text AS row
+  FROM lead_router.leads l
 UNION ALL SELECT 'queue ' || q::text FROM lead_router.routing_queue q
 UNION ALL SELECT 'log ' || (g.id, g.lead_id, g.routing_result, g.attempt)::text FROM lead_router.routing_logs g;
 ALTER EXTENSION lead_router UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'lead_router';
 -- every row is still there, and routing goes on
 SELECT count(*) AS rows_before, count(*) FILTER (WHERE b.row IN (
-           SELECT 'lead ' || l::text FROM lead_router.leads l
+           SELECT 'lead ' || (l.id, l.email, l.routing_status, l.workspace_id, l.duplicate_of, l.dedupe_hash)::text
+             FROM lead_router.leads l
            UNION ALL SELECT 'queue ' || q::text FROM lead_router.routing_queue q
            UNION ALL SELECT 'log ' || (g.id, g.lead_id, g.routing_result, g.attempt)::text
              FROM lead_router.routing_logs g)) AS rows_kept
@@ -146,5 +148,18 @@ UPDATE lead_router.leads SET company_industry = 'software', routing_due_at = now
  WHERE id = '10000000-0000-0000-0000-000000000003';
 SELECT status, right(destination_workspace_id::text, 2) AS destination
   FROM lead_router.route_lead('10000000-0000-0000-0000-000000000003');
+-- the leads of 0.5.0 wait for their keys; rebuild_identity_keys() gives them, and a lead
+-- routed under 0.5.0 is the original of a new variant of the same person
+SELECT outdated_identity_keys FROM lead_router.routing_health();
+SET client_min_messages = warning;
+CALL lead_router.rebuild_identity_keys(2);
+RESET client_min_messages;
+SELECT outdated_identity_keys FROM lead_router.routing_health();
+SELECT right(id::text, 2) AS lead, email_key IS NOT NULL AS email_key, routed_at IS NOT NULL AS routed_at
+  FROM lead_router.leads ORDER BY id;
+INSERT INTO lead_router.leads (id, email, source_workspace_id) VALUES
+    ('10000000-0000-0000-0000-000000000004', ' Ａ@X.COM ', '00000000-0000-0000-0000-0000000000a2');
+SELECT status, right(duplicate_lead_id::text, 2) AS original, duplicate_key
+  FROM lead_router.route_lead('10000000-0000-0000-0000-000000000004');
 SELECT * FROM pg_temp.differences();
 DROP EXTENSION lead_router;

@@ -19,7 +19,7 @@ log_dir=$(mktemp -d /tmp/lead_router_tests.XXXXXX)
 chmod 755 "$log_dir"
 
 echo "== build and install"
-if ! { make -C "$root" -s all && make -C "$root" -s install; } >"$log_dir/build.log" 2>&1; then
+if ! { make -C "$root" -s all && make -C "$root" -s check-library && make -C "$root" -s install; } >"$log_dir/build.log" 2>&1; then
     cat "$log_dir/build.log"
     count_result build 0 1
     print_totals

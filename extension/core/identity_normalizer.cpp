@@ -1,157 +1,276 @@
-// Identity normalisation rules of SPEC.md "generate_dedupe_hash", in one place.
+// Identity normalisation rules of SPEC.md "Identity: the same person, however it is written".
 #include "core/identity_normalizer.h"
 
-#include "core/utf8.h"
+#include <algorithm>
+
+#include <unicode/utf8.h>
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include "core/unicode_text.h"
+#include "core/user_error.h"
+
+#ifndef LEAD_ROUTER_PHONENUMBER_VERSION
+#define LEAD_ROUTER_PHONENUMBER_VERSION "unknown"
+#endif
 
 namespace lead_router::core {
 namespace {
 
-bool is_space(char32_t cp) {
-    switch (cp) {
-        case ' ': case '\t': case '\n': case '\v': case '\f': case '\r':
-        case 0x0085: case 0x00A0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
-        case 0x3000:
-            return true;
-        default:
-            return cp >= 0x2000 && cp <= 0x200A;
+bool is_ascii(std::string_view s);
+
+void require_utf8(std::string_view raw, const char* field) {
+    if (is_ascii(raw) || unicode::is_utf8(raw)) return;
+    throw UserError("22021", std::string(field) + " is not valid UTF-8",
+                    "Identity fields are normalised as Unicode text.",
+                    "Store identity fields in a UTF8 database, or as valid UTF-8.");
+}
+
+void append_utf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+        return;
     }
+    char bytes[U8_MAX_LENGTH];
+    int32_t length = 0;
+    U8_APPEND_UNSAFE(bytes, length, static_cast<UChar32>(c));
+    out.append(bytes, static_cast<std::size_t>(length));
 }
 
-// Control characters and invisible marks that never carry identity.  Dropping them also
-// guarantees that the part separator (U+001F) cannot occur inside a part.
-bool is_dropped(char32_t cp) {
-    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200B || cp == 0xFEFF;
-}
-
-// Shared walk over the code points of a text.  An invalid UTF-8 byte (possible only in a
-// SQL_ASCII database) becomes the private-use code point U+F700 + byte: distinct inputs stay
-// distinct, and the output is valid UTF-8, so dropping a character between two such bytes
-// can never join them into a new character (normalising twice changes nothing).
-constexpr char32_t kInvalidByteBase = 0xF700;
-
-template <typename OnCodePoint>
-void for_each_code_point(std::string_view text, OnCodePoint on_cp) {
-    for (std::size_t pos = 0; pos < text.size();) {
-        const utf8::Decoded d = utf8::decode(text, pos);
-        on_cp(d.valid ? d.code_point
-                      : kInvalidByteBase + static_cast<unsigned char>(text[pos]));
-        pos += d.length;
+bool is_ascii(std::string_view s) {
+    for (const char c : s) {
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
     }
+    return true;
 }
 
-// Lower-cased text with whitespace runs either collapsed to one space (company) or kept
-// (email); leading and trailing whitespace always removed.
-std::string fold_text(std::string_view raw, bool collapse_inner_space) {
+// Folded text with white space trimmed and either kept (as it is) or collapsed to one space
+// between words; control characters dropped.  Folding first: compatibility forms of spaces
+// (U+3000, U+00A0) become U+0020 there.  ASCII text, nearly all identity text, is folded
+// byte by byte: there NFKC case folding is A-Z to a-z.
+bool ascii_white_space(char32_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// The ASCII case of fold_text, byte by byte.
+std::string fold_ascii(std::string_view raw, bool collapse_inner_space) {
     std::string out;
     out.reserve(raw.size());
-    bool pending_space = false;
-    const auto flush_space = [&] {
-        if (pending_space && !out.empty()) out.push_back(' ');
-        pending_space = false;
-    };
-    std::string run;  // inner whitespace kept verbatim when not collapsing
-    for_each_code_point(raw, [&](char32_t cp) {
-        if (is_space(cp)) {
+    std::size_t space_from = std::string::npos;  // start of the white space run being skipped
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            if (space_from == std::string::npos) space_from = i;
+            continue;
+        }
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) continue;
+        if (space_from != std::string::npos) {
+            if (!out.empty()) {
+                if (collapse_inner_space) {
+                    out.push_back(' ');
+                } else {  // the run as written, less the control characters in it
+                    for (std::size_t k = space_from; k < i; ++k) {
+                        const char w = raw[k];
+                        if (w == ' ' || (w >= '\t' && w <= '\r')) out.push_back(w);
+                    }
+                }
+            }
+            space_from = std::string::npos;
+        }
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+    }
+    return out;
+}
+
+std::string fold_text(std::string_view raw, bool collapse_inner_space) {
+    if (is_ascii(raw)) return fold_ascii(raw, collapse_inner_space);
+    std::string out;
+    out.reserve(raw.size());
+    std::string pending;  // white space seen since the last kept character
+    unicode::for_each_code_point(unicode::fold(raw), [&](char32_t c) {
+        const bool space = c < 0x80 ? ascii_white_space(c) : unicode::is_white_space(c);
+        if (space) {
             if (collapse_inner_space) {
-                pending_space = true;
-            } else if (!out.empty()) {
-                utf8::append(run, cp);
+                pending.assign(1, ' ');
+            } else {
+                append_utf8(pending, c);
             }
             return;
         }
-        if (is_dropped(cp)) return;
-        if (collapse_inner_space) {
-            flush_space();
-        } else {
-            out += run;
-            run.clear();
-        }
-        utf8::append(out, fold_case(cp));
+        if (c < 0x20 || c == 0x7F || (c >= 0x80 && unicode::is_control(c))) return;
+        if (!out.empty()) out += pending;
+        pending.clear();
+        append_utf8(out, c);
     });
     return out;
 }
 
-int digit_value(char32_t cp) {
-    if (cp >= '0' && cp <= '9') return static_cast<int>(cp - '0');
-    if (cp >= 0xFF10 && cp <= 0xFF19) return static_cast<int>(cp - 0xFF10);  // fullwidth
-    if (cp >= 0x0660 && cp <= 0x0669) return static_cast<int>(cp - 0x0660);  // Arabic-Indic
-    if (cp >= 0x06F0 && cp <= 0x06F9) return static_cast<int>(cp - 0x06F0);  // Eastern Arabic-Indic
-    return -1;
+constexpr std::string_view kPlusTagDomains[] = {
+    "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
+    "fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me",
+};
+
+std::string canonical_provider_address(std::string email) {
+    const std::size_t at = email.rfind('@');
+    if (at == std::string::npos || at == 0) return email;
+    std::string local = email.substr(0, at);
+    std::string domain = email.substr(at + 1);
+    const bool gmail = domain == "gmail.com" || domain == "googlemail.com";
+    const bool plus_tags =
+        gmail || std::find(std::begin(kPlusTagDomains), std::end(kPlusTagDomains), domain) !=
+                     std::end(kPlusTagDomains);
+    if (plus_tags) {
+        const std::size_t plus = local.find('+');
+        if (plus != std::string::npos && plus > 0) local.erase(plus);
+    }
+    if (gmail) {
+        local.erase(std::remove(local.begin(), local.end(), '.'), local.end());
+        domain = "gmail.com";
+    }
+    if (local.empty()) return email;
+    return local + "@" + domain;
 }
 
 }  // namespace
 
-char32_t fold_case(char32_t cp) {
-    if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
-    // Latin-1 Supplement: À..Þ except ×.
-    if (cp >= 0x00C0 && cp <= 0x00DE && cp != 0x00D7) return cp + 32;
-    // Latin Extended-A: mostly upper/lower pairs, with the parity switching at U+0139 and U+0179.
-    if (cp == 0x0130) return 'i';
-    if (cp == 0x0178) return 0x00FF;
-    if ((cp >= 0x0100 && cp <= 0x012F) || (cp >= 0x0132 && cp <= 0x0137) ||
-        (cp >= 0x014A && cp <= 0x0177)) {
-        return (cp % 2 == 0) ? cp + 1 : cp;
+std::string normalize_email(std::string_view raw, EmailCanonicalization canonicalization) {
+    require_utf8(raw, "email");
+    std::string email = fold_text(raw, false);
+    if (canonicalization == EmailCanonicalization::provider) {
+        email = canonical_provider_address(std::move(email));
     }
-    if ((cp >= 0x0139 && cp <= 0x0148) || (cp >= 0x0179 && cp <= 0x017E)) {
-        return (cp % 2 == 1) ? cp + 1 : cp;
-    }
-    // Greek.
-    if (cp >= 0x0391 && cp <= 0x03AB && cp != 0x03A2) return cp + 32;
-    if (cp == 0x0386) return 0x03AC;
-    if (cp >= 0x0388 && cp <= 0x038A) return cp + 37;
-    if (cp == 0x038C) return 0x03CC;
-    if (cp == 0x038E || cp == 0x038F) return cp + 63;
-    // Cyrillic.
-    if (cp >= 0x0400 && cp <= 0x040F) return cp + 80;
-    if (cp >= 0x0410 && cp <= 0x042F) return cp + 32;
-    if ((cp >= 0x0460 && cp <= 0x0481) || (cp >= 0x048A && cp <= 0x04BF) ||
-        (cp >= 0x04D0 && cp <= 0x052F)) {
-        return (cp % 2 == 0) ? cp + 1 : cp;
-    }
-    if (cp == 0x04C0) return 0x04CF;
-    if (cp >= 0x04C1 && cp <= 0x04CE) return (cp % 2 == 1) ? cp + 1 : cp;
-    return cp;
+    return email;
 }
 
-std::string normalize_email(std::string_view raw) { return fold_text(raw, false); }
+std::string normalize_company(std::string_view raw) {
+    require_utf8(raw, "company name");
+    return fold_text(raw, true);
+}
 
-std::string normalize_company(std::string_view raw) { return fold_text(raw, true); }
-
-std::string normalize_phone(std::string_view raw) {
-    // Decoded first: the extension marker needs one code point of look-behind and two of
-    // look-ahead.  Invalid bytes read as private-use code points: neither digits nor markers.
-    std::u32string cps;
-    cps.reserve(raw.size());
-    for_each_code_point(raw, [&](char32_t cp) { cps.push_back(fold_case(cp)); });
-
+std::string phone_digits(std::string_view raw) {
+    const auto digit_of = [](char32_t c) {
+        if (c < 0x80) return c >= '0' && c <= '9' ? static_cast<int>(c - '0') : -1;
+        return unicode::digit_value(c);
+    };
+    // One pass over the code points; the extension marker needs one code point of look-behind
+    // and two of look-ahead, read from the text as needed.
+    const auto lower = [](char32_t c) -> char32_t { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+    const auto peek = [&](std::size_t pos, int ahead) {
+        char32_t c = 0;
+        for (int i = 0; i <= ahead; ++i) {
+            if (pos >= raw.size()) return char32_t{0};
+            c = unicode::detail::next_code_point(raw, &pos);
+        }
+        return lower(c);
+    };
     std::string digits;
-    std::size_t i = 0;
-    while (i < cps.size() && is_space(cps[i])) ++i;
-    const bool plus_prefix = i < cps.size() && (cps[i] == '+' || cps[i] == 0xFF0B);
+    std::size_t pos = 0;
+    while (pos < raw.size()) {  // leading white space
+        std::size_t next = pos;
+        if (!unicode::is_white_space(unicode::detail::next_code_point(raw, &next))) break;
+        pos = next;
+    }
+    const bool plus_prefix = peek(pos, 0) == '+' || peek(pos, 0) == 0xFF0B;
     const auto international = [&] {
         return plus_prefix || (digits.size() >= 2 && digits[0] == '0' && digits[1] == '0');
     };
-    char32_t last_non_space = 0;
-    for (; i < cps.size(); ++i) {
-        const char32_t cp = cps[i];
+    char32_t last_non_space = 0, previous = 0, before_previous = 0;
+    while (pos < raw.size()) {
+        const char32_t c = lower(unicode::detail::next_code_point(raw, &pos));
         // An extension follows "#", "ext", or an "x" right after a digit ("555-0100 x12");
         // an "x" inside a word ("1-800-BOX-1234") is a letter of a vanity number.
-        const bool ext_word = cp == 'e' && i + 2 < cps.size() && cps[i + 1] == 'x' && cps[i + 2] == 't';
-        const bool x_marker = cp == 'x' && digit_value(last_non_space) >= 0;
-        if (!digits.empty() && (cp == '#' || ext_word || x_marker)) break;
-        const int d = digit_value(cp);
+        const bool ext_word = c == 'e' && peek(pos, 0) == 'x' && peek(pos, 1) == 't';
+        const bool x_marker = c == 'x' && digit_of(last_non_space) >= 0;
+        if (!digits.empty() && (c == '#' || ext_word || x_marker)) break;
+        const int d = digit_of(c);
         if (d >= 0) {
             digits.push_back(static_cast<char>('0' + d));
-        } else if (cp == ')' && i >= 2 && cps[i - 1] == '0' && cps[i - 2] == '(' &&
-                   international()) {
+        } else if (c == ')' && previous == '0' && before_previous == '(' && international()) {
             digits.pop_back();  // "+44 (0)20 ...": the national trunk 0 is not dialled
         }
-        if (!is_space(cp)) last_non_space = cp;
+        if (!(c < 0x80 ? ascii_white_space(c) : unicode::is_white_space(c))) last_non_space = c;
+        before_previous = previous;
+        previous = c;
     }
     if (!plus_prefix && digits.size() > 2 && digits[0] == '0' && digits[1] == '0') {
         digits.erase(0, 2);  // "00" is the international call prefix, same as "+"
     }
     return digits;
 }
+
+NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
+    require_utf8(raw, "phone");
+    NormalizedPhone out;
+    using i18n::phonenumbers::PhoneNumber;
+    using i18n::phonenumbers::PhoneNumberUtil;
+    const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+    // libphonenumber refuses longer input as TOO_LONG, but only after running its patterns
+    // over it: a megabyte of "phone" must not cost minutes.
+    constexpr std::size_t kMaxPhoneBytes = 250;
+    enum class Reading { none, possible, valid };
+    const auto read = [&](const std::string& text, const std::string& in_region, PhoneNumber* number) {
+        if (text.size() > kMaxPhoneBytes ||
+            util->Parse(text, in_region, number) != PhoneNumberUtil::NO_PARSING_ERROR ||
+            !util->IsPossibleNumber(*number)) {
+            return Reading::none;
+        }
+        return util->IsValidNumber(*number) ? Reading::valid : Reading::possible;
+    };
+    const auto take = [&](const PhoneNumber& number) {
+        out.form = NormalizedPhone::Form::e164;
+        util->Format(number, PhoneNumberUtil::E164, &out.text);
+    };
+    // libphonenumber's E.164 of an odd input ("+44)0( 02 ...") can read differently again;
+    // settle on the form that reads as itself, so that normalising twice changes nothing.
+    const auto settle = [&] {
+        for (int i = 0; i < 3; ++i) {
+            const std::string previous = out.text;
+            PhoneNumber again;
+            if (read(previous, "ZZ", &again) == Reading::none) break;
+            take(again);
+            if (out.text == previous) break;
+        }
+    };
+    const std::string region_code = region.empty() ? "ZZ" : std::string(region);
+    PhoneNumber as_written;
+    const Reading in_region = read(std::string(raw), region_code, &as_written);
+    if (in_region == Reading::valid) {
+        take(as_written);
+        settle();
+        return out;
+    }
+    // "00" is the international call prefix in most of the world, and people write it
+    // where another is dialled (a US lead's "0044 20 ...", a Japanese one's): a number that
+    // is no valid number of the region but reads after "+" is international.
+    const std::size_t first = raw.find_first_not_of(" \t");
+    if (first != std::string_view::npos && raw.substr(first, 2) == "00") {
+        PhoneNumber international;
+        if (read("+" + std::string(raw.substr(first + 2)), region_code, &international) != Reading::none) {
+            take(international);
+            settle();
+            return out;
+        }
+    }
+    if (in_region == Reading::possible) {
+        take(as_written);
+        settle();
+        return out;
+    }
+    out.text = phone_digits(raw);
+    out.form = out.text.empty() ? NormalizedPhone::Form::none : NormalizedPhone::Form::digits;
+    return out;
+}
+
+std::optional<std::string> phone_region(std::string_view text) {
+    std::string code;
+    for (const char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        code.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c);
+    }
+    if (code.size() != 2) return std::nullopt;
+    const auto* util = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+    if (util->GetCountryCodeForRegion(code) == 0) return std::nullopt;
+    return code;
+}
+
+const char* phonenumber_version() { return LEAD_ROUTER_PHONENUMBER_VERSION; }
 
 }  // namespace lead_router::core

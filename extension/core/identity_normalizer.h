@@ -1,34 +1,62 @@
-// Normalisation of a lead's identity (email, phone, company) before hashing.
-// Pure C++: no PostgreSQL headers, so the rules are unit-tested without a server and the
-// SQL function and the dedupe_hash trigger share one implementation.
+// Normalisation of a lead's identity (email, phone, company) on the field's own libraries:
+// ICU for text (core/unicode_text.h), libphonenumber for phones.  Pure C++: no PostgreSQL
+// headers, so the rules are unit-tested without a server, and the SQL functions and the
+// leads trigger share one implementation.
+//
+// Text that is not valid UTF-8 (only a SQL_ASCII database can hold it) is refused:
+// UserError 22021 naming the field.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace lead_router::core {
 
-// Email: surrounding whitespace removed, letters lower-cased (see fold_case), control
-// characters dropped.  "  John.Doe@Example.COM " -> "john.doe@example.com".
-std::string normalize_email(std::string_view raw);
+// lead_router.email_canonicalization.
+enum class EmailCanonicalization {
+    none,      // the address as written, normalised
+    provider,  // also: Gmail/Googlemail ignore dots and +tags in the local part (and
+               // googlemail.com is gmail.com); Outlook, iCloud, Fastmail and Proton +tags
+};
 
-// Phone: the digits only, with the international prefix handled so that "+1 555 010 0199",
-// "001-555-010-0199" and "1 (555) 010-0199" agree: a leading "+" or "00" is dropped and the
-// country code kept; an extension after "#", "ext", or an "x" that follows a digit is dropped
-// (an "x" inside a word, as in "1-800-BOX-1234", is just a letter); letters and punctuation
-// are ignored.  Fullwidth and Arabic-Indic digits count as digits.  No digits -> "".
-std::string normalize_phone(std::string_view raw);
+// Email: NFKC case folding (so "JOSÉ@X.COM", "jose\u0301@x.com" and full-width letters agree),
+// surrounding white space trimmed, control characters dropped; inner white space is kept.
+// "  John.Doe@Example.COM " -> "john.doe@example.com".
+std::string normalize_email(std::string_view raw,
+                            EmailCanonicalization canonicalization = EmailCanonicalization::none);
 
-// Company: trimmed, lower-cased, inner runs of whitespace collapsed to one space, control
-// characters dropped.  "  ACME   Corp\t" -> "acme corp".  Other characters (accents, CJK,
-// emoji) are kept as they are.
+// Company: as email, with inner runs of white space collapsed to one space.  Punctuation is
+// kept: "Acme Inc" and "Acme, Inc." differ.
 std::string normalize_company(std::string_view raw);
 
-// Bytes that are not valid UTF-8 (only a SQL_ASCII database can pass them) are kept, each
-// as the private-use character U+F700 + byte, so the output is always valid UTF-8.
+// A phone number in the form it is compared in.
+struct NormalizedPhone {
+    enum class Form {
+        none,    // no digits at all
+        e164,    // parsed by libphonenumber as a possible number: "+15550100199"
+        digits,  // anything else: the digits rule (phone_digits)
+    };
+    Form form = Form::none;
+    std::string text;
+};
 
-// Lower-cases one code point: ASCII, Latin-1 Supplement, Latin Extended-A, Greek and Cyrillic.
-// Everything else maps to itself.  Independent of the server's locale, so the hash is IMMUTABLE.
-char32_t fold_case(char32_t cp);
+// Phone: libphonenumber's E.164 when it parses as a possible number in `region` (an ISO
+// 3166-1 alpha-2 code from phone_region(), or empty for none: then only numbers written
+// with their country code, or the "00" international prefix, parse); extensions are
+// dropped.  Otherwise the digits rule.
+NormalizedPhone normalize_phone(std::string_view raw, std::string_view region);
+
+// The digits rule for phones that do not parse: the digits only (any script's decimal
+// digits), a leading "+" or "00" international prefix dropped and the country code kept, a
+// national trunk "(0)" after a country code dropped, an extension after "#", "ext" or an
+// "x" that follows a digit dropped.
+std::string phone_digits(std::string_view raw);
+
+// The region libphonenumber knows by this name ("us", " GB " -> "US", "GB"), or nothing.
+std::optional<std::string> phone_region(std::string_view text);
+
+// libphonenumber's version as built against (its metadata decides what parses).
+const char* phonenumber_version();
 
 }  // namespace lead_router::core

@@ -18,7 +18,7 @@
 //                  exists: boolean
 // Types: company_size is a number; the other columns are text; attributes.<key> may hold any
 // JSON value.  Operands of a column must have its type.  Numbers compare as numbers; text
-// compares case-insensitively (fold_case) for every operator, ordering included; booleans
+// compares case-insensitively (NFKC case folding, core/unicode_text.h) for every operator, ordering included; booleans
 // only with eq/neq/in/not_in.  A value of another type than the operand never satisfies
 // eq/in/gt/.../prefix/contains, and always satisfies neq/not_in.  A missing field (NULL
 // column, absent key, JSON null) satisfies nothing except exists: false.
@@ -104,8 +104,9 @@ public:
     const RuleSpec& rule(std::size_t index) const;  // in evaluation order
 
     // Index of the first rule (evaluation order) whose destination is usable and whose
-    // conditions hold, or -1.  Allocates nothing and does not throw.
-    int match(const Value* values) const noexcept;
+    // conditions hold, or -1.  Allocates nothing for ASCII lead text; folding other text may
+    // throw std::bad_alloc.
+    int match(const Value* values) const;
 
     // Evaluation of one rule, with the first failing predicate when it does not match
     // (a rule with an unusable destination reports failed_path "destination").

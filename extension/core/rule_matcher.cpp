@@ -1,5 +1,6 @@
 // RuleSet: rule ordering, matching of a lead against the compiled rules, and explain.
-// match() runs on every routing call, so it only reads the compiled program: no allocation.
+// match() runs on every routing call, so it only reads the compiled program; it allocates
+// only to fold lead text that is not ASCII.
 #include <algorithm>
 #include <numeric>
 #include <string>
@@ -36,7 +37,7 @@ std::u32string_view folded(const Program& p, const Operand& op) noexcept {
 
 // Compares a present value with an operand of the same kind; false when the kinds differ
 // (a text value is never ordered against a number operand).
-bool compare(const Program& p, const Value& v, const Operand& op, int& result) noexcept {
+bool compare(const Program& p, const Value& v, const Operand& op, int& result) {
     switch (op.type) {
         case Operand::Type::number:
             if (v.kind != Value::Kind::number) return false;
@@ -54,13 +55,13 @@ bool compare(const Program& p, const Value& v, const Operand& op, int& result) n
     return false;
 }
 
-bool equals(const Program& p, const Value& v, const Operand& op) noexcept {
+bool equals(const Program& p, const Value& v, const Operand& op) {
     int c;
     return compare(p, v, op, c) && c == 0;
 }
 
 // In-lists are sorted by (type, value) at compile time: booleans, numbers, texts.
-bool in_list(const Program& p, const Value& v, const Node& n) noexcept {
+bool in_list(const Program& p, const Value& v, const Node& n) {
     Operand::Type type;
     switch (v.kind) {
         case Value::Kind::boolean: type = Operand::Type::boolean; break;
@@ -88,7 +89,7 @@ bool in_list(const Program& p, const Value& v, const Node& n) noexcept {
     return false;
 }
 
-bool predicate_holds(const Program& p, const Node& n, const Value& v) noexcept {
+bool predicate_holds(const Program& p, const Node& n, const Value& v) {
     if (n.code == Code::exists) return (v.kind != Value::Kind::missing) == n.exists;
     if (v.kind == Value::Kind::missing) return false;
     const Operand& op = p.operands[n.first];
@@ -114,18 +115,18 @@ bool predicate_holds(const Program& p, const Node& n, const Value& v) noexcept {
     }
 }
 
-bool holds(const Program& p, std::uint32_t index, const Value* values) noexcept;
+bool holds(const Program& p, std::uint32_t index, const Value* values);
 
 // The first conjunct of [begin, end) that does not hold, or kNone.
 std::uint32_t first_failure(const Program& p, std::uint32_t begin, std::uint32_t end,
-                            const Value* values) noexcept {
+                            const Value* values) {
     for (std::uint32_t i = begin; i < end; i = p.nodes[i].end) {
         if (!holds(p, i, values)) return i;
     }
     return kNone;
 }
 
-bool holds(const Program& p, std::uint32_t index, const Value* values) noexcept {
+bool holds(const Program& p, std::uint32_t index, const Value* values) {
     const Node& n = p.nodes[index];
     switch (n.code) {
         case Code::all: return first_failure(p, index + 1, n.end, values) == kNone;
@@ -195,7 +196,7 @@ std::size_t RuleSet::size() const { return impl_->specs.size(); }
 
 const RuleSpec& RuleSet::rule(std::size_t index) const { return impl_->specs.at(index); }
 
-int RuleSet::match(const Value* values) const noexcept {
+int RuleSet::match(const Value* values) const {
     const Program& p = impl_->program;
     for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
         const Impl::Entry& e = impl_->entries[i];

@@ -1,40 +1,55 @@
-// Folded UTF-8 comparison for rule operands (see text_compare.h for the order it defines).
+// Folded comparison for rule operands (see text_compare.h for the order it defines).  Lead
+// text is compared as it is read when it is ASCII, which nearly all routing text is: there
+// NFKC case folding is just A-Z to a-z.  Other text is folded first (unicode::fold_into).
 #include "core/text_compare.h"
 
-#include "core/identity_normalizer.h"
-#include "core/utf8.h"
+#include "core/unicode_text.h"
 
 namespace lead_router::core::text {
 namespace {
 
-// The folded code point at `pos`, advancing `pos` past it.  ASCII is folded inline (the same
-// rule as fold_case's first line) because nearly all routing text is ASCII and this runs
-// for every byte a rule reads.
-inline char32_t next_folded(std::string_view s, std::size_t& pos) noexcept {
-    const unsigned char c = static_cast<unsigned char>(s[pos]);
-    if (c < 0x80) {
-        ++pos;
-        return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+bool is_ascii(std::string_view s) noexcept {
+    for (const char c : s) {
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
     }
-    const utf8::Decoded d = utf8::decode(s, pos);
-    pos += d.length;
-    return d.valid ? fold_case(d.code_point) : kInvalidByte + c;
+    return true;
 }
+
+inline char32_t ascii_folded(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char32_t>(c + 32) : static_cast<char32_t>(c);
+}
+
+// The lead's text as folded code points: a view of `buffer`, filled only when the text is
+// not ASCII.
+class Folded {
+public:
+    explicit Folded(std::string_view value) : ascii_(is_ascii(value)), value_(value) {
+        if (!ascii_) unicode::fold_into(buffer_, value);
+    }
+    std::size_t size() const noexcept { return ascii_ ? value_.size() : buffer_.size(); }
+    char32_t operator[](std::size_t i) const noexcept {
+        return ascii_ ? ascii_folded(value_[i]) : buffer_[i];
+    }
+
+private:
+    bool ascii_;
+    std::string_view value_;
+    std::u32string buffer_;
+};
+
+int sign(long long d) noexcept { return d < 0 ? -1 : d > 0 ? 1 : 0; }
 
 }  // namespace
 
-void fold_into(std::u32string& out, std::string_view text) {
-    for (std::size_t pos = 0; pos < text.size();) out.push_back(next_folded(text, pos));
-}
+void fold_into(std::u32string& out, std::string_view text) { unicode::fold_into(out, text); }
 
-int compare(std::string_view value, std::u32string_view operand) noexcept {
-    std::size_t pos = 0;
-    for (const char32_t expected : operand) {
-        if (pos == value.size()) return -1;
-        const char32_t c = next_folded(value, pos);
-        if (c != expected) return c < expected ? -1 : 1;
+int compare(std::string_view value, std::u32string_view operand) {
+    const Folded v(value);
+    const std::size_t n = std::min(v.size(), operand.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        if (v[i] != operand[i]) return v[i] < operand[i] ? -1 : 1;
     }
-    return pos < value.size() ? 1 : 0;
+    return sign(static_cast<long long>(v.size()) - static_cast<long long>(operand.size()));
 }
 
 int compare(std::u32string_view a, std::u32string_view b) noexcept {
@@ -42,15 +57,15 @@ int compare(std::u32string_view a, std::u32string_view b) noexcept {
     return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-bool equals(std::string_view value, std::u32string_view operand) noexcept {
-    // No byte-length shortcut: equal texts can differ in length (U+0130, two bytes, folds to "i").
+bool equals(std::string_view value, std::u32string_view operand) {
     return compare(value, operand) == 0;
 }
 
-bool starts_with(std::string_view value, std::u32string_view prefix) noexcept {
-    std::size_t pos = 0;
-    for (const char32_t expected : prefix) {
-        if (pos == value.size() || next_folded(value, pos) != expected) return false;
+bool starts_with(std::string_view value, std::u32string_view prefix) {
+    const Folded v(value);
+    if (v.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        if (v[i] != prefix[i]) return false;
     }
     return true;
 }
@@ -67,12 +82,12 @@ void failure_table(std::u32string_view needle, std::vector<std::uint32_t>& out) 
     }
 }
 
-bool contains(std::string_view value, std::u32string_view needle,
-              const std::uint32_t* failure) noexcept {
+bool contains(std::string_view value, std::u32string_view needle, const std::uint32_t* failure) {
     if (needle.empty()) return true;
+    const Folded v(value);
     std::size_t matched = 0;
-    for (std::size_t pos = 0; pos < value.size();) {
-        const char32_t c = next_folded(value, pos);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const char32_t c = v[i];
         while (matched > 0 && needle[matched] != c) matched = failure[matched - 1];
         if (needle[matched] == c) ++matched;
         if (matched == needle.size()) return true;

@@ -1,8 +1,9 @@
-// SQL entry points of deduplication: generate_dedupe_hash, check_cross_partner_duplicate.
+// SQL entry points of the seed design's deduplication: generate_dedupe_hash and
+// check_cross_partner_duplicate, on the combined key.
 #include "pg/access_control.h"
 #include "pg/boundary.h"
 #include "pg/datum_convert.h"
-#include "pg/identity_hash.h"
+#include "pg/identity_keys.h"
 #include "pg/spi_statement.h"
 
 namespace pg = lead_router::pg;
@@ -31,14 +32,14 @@ bool is_dedupe_hash(std::string_view s) {
 
 }  // namespace
 
-// generate_dedupe_hash(email text, phone text, company text) returns text
+// generate_dedupe_hash(email text, phone text, company text) returns text: the combined key,
+// with no region and no canonicalisation, so that it is IMMUTABLE.
 LEAD_ROUTER_FUNCTION(lr_generate_dedupe_hash) {
-    char hex[65];
-    if (!pg::identity_hash(pg::text_arg_bytes(fcinfo, 0), pg::text_arg_bytes(fcinfo, 1),
-                           pg::text_arg_bytes(fcinfo, 2), hex)) {
-        PG_RETURN_NULL();
-    }
-    PG_RETURN_TEXT_P(cstring_to_text_with_len(hex, 64));
+    const pg::identity_keys::Keys keys = pg::identity_keys::compute(
+        {pg::text_arg_bytes(fcinfo, 0), pg::text_arg_bytes(fcinfo, 1), pg::text_arg_bytes(fcinfo, 2),
+         {}, {}, false});
+    if (!keys.combined.present) PG_RETURN_NULL();
+    PG_RETURN_TEXT_P(cstring_to_text_with_len(keys.combined.hex, 64));
 }
 
 // check_cross_partner_duplicate(dedupe_hash text, source_workspace_id uuid)

@@ -42,7 +42,7 @@ SELECT pg_catalog.pg_notify('lead_router_alerts', pg_catalog.json_build_object(
 // routing_health(time_window interval default '1 hour') returns one row of figures
 LEAD_ROUTER_FUNCTION(lr_routing_health) {
     const int64 window = window_us(fcinfo);
-    constexpr int kColumns = 26;
+    constexpr int kColumns = 27;
     const TupleDesc desc = pg::result_row(fcinfo, kColumns);
     const MemoryContext caller = CurrentMemoryContext;
     pg::connect();
@@ -72,6 +72,7 @@ LEAD_ROUTER_FUNCTION(lr_routing_health) {
     put(Float8GetDatum(f.p99_ms), !f.has_latency);
     put(CStringGetTextDatum(f.worker));
     put(text_array(f.jobs, f.job_count));
+    put(Int64GetDatum(f.outdated_identity_keys));
     put(CStringGetTextDatum(f.verdict));
     put(text_array(f.reasons, f.reason_count));
     put(CStringGetTextDatum(f.cluster_wide ? "cluster" : "session"));

@@ -1,12 +1,13 @@
-// Trigger functions: the leads row trigger (dedupe hash, defaults, updated_at, allowed
+// Trigger functions: the leads row trigger (identity keys, defaults, updated_at, allowed
 // status transitions), updated_at maintenance, and the append-only guard on routing_logs.
 #include "pg/boundary.h"
 
 #include "core/lead_state_machine.h"
 #include "pg/datum_convert.h"
 #include "pg/history_pruning.h"
-#include "pg/identity_hash.h"
+#include "pg/identity_keys.h"
 #include "pg/settings.h"
+#include "pg/workspace_cache.h"
 
 extern "C" {
 #include "catalog/pg_enum.h"
@@ -105,7 +106,7 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         }
     }
 
-    constexpr int kMaxReplaced = 5;
+    constexpr int kMaxReplaced = 9;
     int columns[kMaxReplaced];
     Datum values[kMaxReplaced];
     bool nulls[kMaxReplaced];
@@ -117,16 +118,48 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         ++replaced;
     };
 
+    // The identity keys (from 0.6.0 on; the library also serves tables still at older
+    // versions, which have only dedupe_hash).  Recomputed when an identity field changes,
+    // and when the keys are of another identity version: rebuild_identity_keys() asks for
+    // that by setting identity_version to NULL.
+    const int country = attnum(desc, "country");
+    const int email_key = SPI_fnumber(desc, "email_key");
+    const int phone_key = SPI_fnumber(desc, "phone_key");
+    const int version = SPI_fnumber(desc, "identity_version");
+    const bool keyed = email_key > 0 && phone_key > 0 && version > 0;
+    const int32 current_version = keyed ? pg::identity_keys::current_version() : 0;
+    bool rebuild_requested = false;
+    bool outdated = false;
+    if (keyed && !inserting) {
+        bool isnull;
+        const Datum v = attr(row, desc, version, &isnull);
+        rebuild_requested = isnull;
+        outdated = isnull || DatumGetInt32(v) != current_version;
+    }
+    const auto changed = [&](int column) {
+        return !pg::same_column_value(old_row, row, desc, column);
+    };
     const bool identity_changed =
-        inserting || !pg::same_column_value(old_row, row, desc, email) ||
-        !pg::same_column_value(old_row, row, desc, phone) || !pg::same_column_value(old_row, row, desc, company) ||
-        !pg::same_column_value(old_row, row, desc, hash);
+        inserting || outdated || changed(email) || changed(phone) || changed(company) ||
+        changed(country) || changed(hash) || (keyed && (changed(email_key) || changed(phone_key)));
     if (identity_changed) {
-        char hex[65];
-        const bool has_identity =
-            pg::identity_hash(text_or_empty(row, desc, email), text_or_empty(row, desc, phone),
-                              text_or_empty(row, desc, company), hex);
-        replace(hash, has_identity ? CStringGetTextDatum(hex) : (Datum)0, !has_identity);
+        bool isnull;
+        const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
+        const char* workspace_region =
+            keyed && !isnull ? pg::workspace_cache::phone_region(source) : "";
+        const pg::identity_keys::Keys keys = pg::identity_keys::compute(
+            {text_or_empty(row, desc, email), text_or_empty(row, desc, phone),
+             text_or_empty(row, desc, company), text_or_empty(row, desc, country),
+             workspace_region, true});
+        const auto put = [&](int column, const pg::identity_keys::Key& key) {
+            replace(column, key.present ? CStringGetTextDatum(key.hex) : (Datum)0, !key.present);
+        };
+        put(hash, keys.combined);
+        if (keyed) {
+            put(email_key, keys.email);
+            put(phone_key, keys.phone);
+            replace(version, Int32GetDatum(keys.version), false);
+        }
     }
 
     const TimestampTz now = GetCurrentTransactionStartTimestamp();
@@ -155,7 +188,7 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
                 static_cast<TimestampTz>(lead_router::settings::lead_ttl_s) * USECS_PER_SEC;
             replace(expires, TimestampTzGetDatum(now + ttl), false);
         }
-    } else {
+    } else if (!rebuild_requested) {  // a key rebuild is not an update of the lead
         replace(attnum(desc, "updated_at"), TimestampTzGetDatum(now), false);
     }
 

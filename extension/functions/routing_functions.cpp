@@ -19,21 +19,29 @@ namespace {
 constexpr int32 kDefaultMaxAttempts = 3;
 
 // The columns of lead_router.route_result, in order, after an optional leading lead_id.
-constexpr int kResultColumns = 8;
+constexpr int kResultColumns = 9;
 
 void outcome_datums(const flow::Outcome& o, Datum* values, bool* nulls) {
-    values[0] = BoolGetDatum(o.success);
-    values[1] = CStringGetTextDatum(flow::status_name(o.status));
-    nulls[2] = !o.has_destination;
-    values[2] = o.has_destination ? pg::uuid_datum(o.destination) : (Datum)0;
-    nulls[3] = !o.has_rule;
-    values[3] = o.has_rule ? pg::uuid_datum(o.rule) : (Datum)0;
-    values[4] = BoolGetDatum(o.is_duplicate);
-    nulls[5] = !o.has_duplicate_lead;
-    values[5] = o.has_duplicate_lead ? pg::uuid_datum(o.duplicate_lead) : (Datum)0;
-    nulls[6] = o.error == nullptr;
-    values[6] = o.error ? CStringGetTextDatum(o.error) : (Datum)0;
-    values[7] = Int32GetDatum(o.attempt);
+    int i = 0;
+    const auto put = [&](Datum value, bool isnull = false) {
+        nulls[i] = isnull;
+        values[i++] = isnull ? (Datum)0 : value;
+    };
+    const bool routed = o.status == flow::Status::routed;
+    const bool duplicate = o.status == flow::Status::duplicate;
+    const char* error = lead_router::core::reason_message(o.reason);
+    put(BoolGetDatum(lead_router::core::succeeded(o.status)));
+    put(CStringGetTextDatum(lead_router::core::route_outcome_name(o.status)));
+    put(routed ? pg::uuid_datum(o.destination) : (Datum)0, !routed);
+    put(routed && o.has_rule ? pg::uuid_datum(o.rule) : (Datum)0, !(routed && o.has_rule));
+    put(BoolGetDatum(duplicate));
+    put(duplicate ? pg::uuid_datum(o.duplicate_lead) : (Datum)0, !duplicate);
+    put(error ? CStringGetTextDatum(error) : (Datum)0, error == nullptr);
+    put(Int32GetDatum(o.attempt));
+    const bool has_key = duplicate && o.has_duplicate_key;
+    put(has_key ? CStringGetTextDatum(lead_router::core::duplicate_key_name(o.duplicate_key)) : (Datum)0,
+        !has_key);
+    Assert(i == kResultColumns);
 }
 
 }  // namespace

@@ -28,6 +28,8 @@ enum Column {
     kCompanyDomain,
     kAttributes,
     kExpired,     // lead_expires_at has passed
+    kEmailKey,
+    kPhoneKey,
 };
 
 // The select list matching Column, for a query over lead_router.leads aliased `l` whose
@@ -36,7 +38,8 @@ enum Column {
     "l.id, l.routing_status::text, l.routing_locked_at < $2, l.source_workspace_id, "        \
     "l.workspace_id, l.routing_attempts, l.dedupe_hash, l.duplicate_of, l.company_industry, " \
     "l.company_size, l.company_location, l.country, l.email, l.phone, l.company_name, "      \
-    "l.company_domain, l.attributes, l.lead_expires_at < pg_catalog.now()"
+    "l.company_domain, l.attributes, l.lead_expires_at < pg_catalog.now(), l.email_key, "   \
+    "l.phone_key"
 
 // Fills values[i] for rules.fields()[i] from the row.  Text views point into the row's
 // (detoasted) data, which lives in the current memory context.

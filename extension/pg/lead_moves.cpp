@@ -51,7 +51,7 @@ namespace {
 Statement route_to_stmt = {
     MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[]", "id, destination, rule")
     MOVE_LEADS("routing_status = 'routed', workspace_id = i.destination, routing_error = NULL, "
-               UNLOCK ", " COUNT_ATTEMPT("$5"),
+               "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("$5"),
                " AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))"
                " AND EXISTS (SELECT 1 FROM lead_router.workspaces w"
                "              WHERE w.id = i.destination AND w.is_active)",
@@ -68,19 +68,19 @@ Statement lock_originals_stmt = {
     1,
     {UUIDARRAYOID}};
 
-// $1 leads, $2 originals, $3 the originals' owners
+// $1 leads, $2 originals, $3 the originals' owners, $4 the keys that matched
 Statement duplicates_stmt = {
-    MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[]", "id, original, owner")
+    MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[], $4::text[]", "id, original, owner, key")
     MOVE_LEADS("routing_status = 'routed', duplicate_of = i.original, "
-               "workspace_id = l.source_workspace_id, routing_error = NULL, " UNLOCK ", "
-               COUNT_ATTEMPT("1"),
-               "", ", i.original, i.owner")
+               "workspace_id = l.source_workspace_id, routing_error = NULL, "
+               "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("1"),
+               "", ", i.original, i.owner, i.key")
     MOVE_CLOSE("", "")
-    MOVE_AUDIT("duplicate_owner_workspace_id, routing_result, error_message, attempt",
-               "owner, 'duplicate', 'duplicate of lead ' || original::text, routing_attempts")
+    MOVE_AUDIT("duplicate_owner_workspace_id, duplicate_key, routing_result, error_message, attempt",
+               "owner, key, 'duplicate', 'duplicate of lead ' || original::text, routing_attempts")
     MOVE_RESULT,
-    3,
-    {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID}};
+    4,
+    {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID}};
 
 // $1 leads, $2 errors, $3 next retry times, $4 max attempts, $5 audit results, $6 increment
 Statement requeue_stmt = {
@@ -209,9 +209,12 @@ void lock_originals(const Duplicate* items, int n, bool* locked) {
 
 void mark_duplicates(const Duplicate* items, int n, int32* attempts) {
     if (n == 0) return;
+    Datum* keys = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    for (int i = 0; i < n; ++i) keys[i] = CStringGetTextDatum(core::duplicate_key_name(items[i].key));
     const Datum values[] = {uuids_of(items, n, [](const Duplicate& d) { return &d.lead; }),
                             uuids_of(items, n, [](const Duplicate& d) { return &d.original; }),
-                            uuids_of(items, n, [](const Duplicate& d) { return &d.owner; })};
+                            uuids_of(items, n, [](const Duplicate& d) { return &d.owner; }),
+                            make_array(keys, nullptr, n, TEXTOID)};
     read_moves(execute(duplicates_stmt, values, nullptr, false), nullptr, attempts);
 }
 

@@ -62,10 +62,10 @@ VALUES ($1, $2, 'released', 'stale routing lock taken over by route_lead', $3))s
     3,
     {UUIDOID, UUIDOID, INT4OID}};
 
-Statement routed_rule_stmt = {
+Statement recorded_outcome_stmt = {
     R"sql(
-SELECT matched_rule_id FROM lead_router.routing_logs
- WHERE lead_id = $1 AND routing_result = 'success'
+SELECT matched_rule_id, duplicate_key FROM lead_router.routing_logs
+ WHERE lead_id = $1 AND routing_result IN ('success', 'duplicate')
  ORDER BY id DESC LIMIT 1)sql",
     1,
     {UUIDOID}};
@@ -166,16 +166,29 @@ void log_stale_takeover(Datum lead_id, Datum source_workspace_id, int32 attempts
     execute(stale_takeover_stmt, values, nullptr, false);
 }
 
-bool routed_rule(Datum lead_id, pg_uuid_t* rule_id) {
+Recorded recorded_outcome(Datum lead_id) {
+    Recorded r{};
     const Datum values[] = {lead_id};
     // Latest snapshot: the lead may have been routed by a session that committed after
     // this statement began (its row lock showed us the routed version).
-    if (execute_latest(routed_rule_stmt, values, nullptr) != 1) return false;
+    if (execute_latest(recorded_outcome_stmt, values, nullptr) != 1) return r;
     bool isnull;
-    const Datum d = column(0, 1, &isnull);
-    if (isnull) return false;
-    *rule_id = *DatumGetUUIDP(d);
-    return true;
+    const Datum rule = column(0, 1, &isnull);
+    if (!isnull) {
+        r.has_rule = true;
+        r.rule = *DatumGetUUIDP(rule);
+    }
+    const Datum key = column(0, 2, &isnull);
+    if (!isnull) {
+        const char* name = TextDatumGetCString(key);
+        for (int k = 0; k < core::kDuplicateKeys; ++k) {
+            if (strcmp(name, core::duplicate_key_name(static_cast<core::DuplicateKey>(k))) == 0) {
+                r.has_key = true;
+                r.key = static_cast<core::DuplicateKey>(k);
+            }
+        }
+    }
+    return r;
 }
 
 int64 release_stale(TimestampTz stale_before) {

@@ -7,6 +7,8 @@
 
 #include "pg/postgres_headers.h"
 
+#include "core/routing_decision.h"
+
 namespace lead_router::pg::transitions {
 
 // The moment before which a `routing` lock is stale (lead_router.lock_timeout).
@@ -53,7 +55,8 @@ void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 incremen
 struct Duplicate {
     pg_uuid_t lead;
     pg_uuid_t original;
-    pg_uuid_t owner;  // the partner workspace that owns the original (recorded in the audit)
+    pg_uuid_t owner;         // the partner workspace that owns the original (audited)
+    core::DuplicateKey key;  // the key that matched (audited)
 };
 // Takes FOR KEY SHARE on the originals (duplicate_of's foreign key needs it) without waiting:
 // a session that holds an original FOR UPDATE — a batch that locked it and then found it
@@ -87,8 +90,15 @@ TimestampTz next_retry_at(int32 attempts);
 // Audit row for a stale routing lock that route_lead takes over.
 void log_stale_takeover(Datum lead_id, Datum source_workspace_id, int32 attempts);
 
-// The matched rule of a routed lead's latest success audit row (idempotent route_lead).
-bool routed_rule(Datum lead_id, pg_uuid_t* rule_id);
+// What the latest success or duplicate audit row of a routed lead recorded (the outcome
+// route_lead returns again, idempotently): its matched rule, or the key a duplicate matched.
+struct Recorded {
+    bool has_rule;
+    pg_uuid_t rule;
+    bool has_key;
+    core::DuplicateKey key;
+};
+Recorded recorded_outcome(Datum lead_id);
 
 // Stale routing -> pending for locks taken before `stale_before`; returns the count.
 int64 release_stale(TimestampTz stale_before);

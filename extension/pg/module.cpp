@@ -2,7 +2,7 @@
 #include "pg/postgres_headers.h"
 
 #include "pg/routing_counters.h"
-#include "pg/rule_cache.h"
+#include "pg/cache_generation.h"
 #include "pg/settings.h"
 #include "pg/worker_status.h"
 #include "worker/retry_worker.h"
@@ -19,7 +19,7 @@ extern "C" void _PG_init(void) {
 
     const bool preloading = process_shared_preload_libraries_in_progress;
     lead_router::settings::define_all(preloading);
-    lead_router::pg::rule_cache::register_invalidation();
+    lead_router::pg::cache_generation::register_callback();
     // Shared memory and the workers exist only when the library is preloaded; without it,
     // every SQL function still works (statistics are then per session).
     if (preloading) {

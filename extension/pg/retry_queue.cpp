@@ -120,7 +120,8 @@ Counts process(int32 batch_size) {
         switch (outcomes[i].status) {
             case route_flow::Status::routed:
             case route_flow::Status::duplicate: ++counts.routed; break;
-            case route_flow::Status::queued: ++counts.requeued; break;
+            case route_flow::Status::queued:
+            case route_flow::Status::deferred: ++counts.requeued; break;
             case route_flow::Status::failed: ++counts.failed; break;
             case route_flow::Status::expired: break;  // its queue row is closed: processed
             case route_flow::Status::locked: ++counts.skipped; continue;

@@ -1,16 +1,25 @@
-// route_rows: the routing of any number of locked leads at once.  Decisions are made lead by
-// lead in C++ (identity lock, partner owner, rules); the writes are set-based, one statement
-// per kind of outcome (lead_moves.cpp), so a batch of 100 costs a handful of statements
-// instead of three per lead.  Only trivially destructible locals live across PostgreSQL
-// calls; the compiled rules live in the rule cache.
+// route_rows: the routing of any number of locked leads at once, in three phases.
+//   1. read and lock: each lead's row into plain data, settled at once when its state says
+//      so (routed, expired, held), its identity keys locked (never waiting), and the routed
+//      originals of all those keys read in one statement;
+//   2. decide: per lead, a duplicate of the first original in time (core::choose_original),
+//      else the first matching rule, else a failed attempt -- decisions are enum values;
+//   3. write: one set-based statement per kind of outcome (lead_moves.cpp).
+// Only trivially destructible locals live across PostgreSQL calls; the compiled rules live
+// in the rule cache.
 #include "pg/route_flow.h"
 
 #include <cstring>
 
+#include "core/rule_engine.h"
 #include "pg/datum_convert.h"
+#include "pg/identity_owners.h"
 #include "pg/lead_fields.h"
+#include "pg/lead_index.h"
 #include "pg/lead_transitions.h"
+#include "pg/routing_counters.h"
 #include "pg/rule_cache.h"
+#include "pg/settings.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
@@ -22,174 +31,206 @@ namespace lead_router::pg::route_flow {
 namespace {
 
 namespace lf = lead_fields;
+using core::DuplicateKey;
+using core::Reason;
+using core::Settlement;
 
-// Partner owners of any of the identities, oldest first per identity (leads_dedupe_owner_idx).
-// Read with the latest snapshot after taking the identity locks, so that a duplicate
-// committed by a concurrent routing is seen at every isolation level.
-Statement partner_owners_stmt = {
-    R"sql(
-SELECT l.dedupe_hash, l.id, l.workspace_id FROM lead_router.leads l
-  JOIN lead_router.workspaces w ON w.id = l.workspace_id
- WHERE l.dedupe_hash = ANY ($1) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
-   AND w.workspace_type = 'partner'
- ORDER BY l.dedupe_hash, l.created_at, l.id)sql",
-    1,
-    {TEXTARRAYOID}};
+constexpr int kKinds = core::kDuplicateKeys;
 
-// Advisory lock namespace ("LROU") for identities being routed.
-constexpr uint32 kIdentityLockClass = 0x4C524F55;
-
-enum class Plan { settled, duplicate, routed, failure, expire };
+// What phase 2 decided for a lead that phase 1 did not settle.
+enum class Plan { settled, expire, route, duplicate, fail };
 
 struct Item {
     pg_uuid_t id;
     pg_uuid_t source;
-    int32 attempts;       // before this attempt
+    int32 attempts;  // before this attempt
     int32 max_attempts;
-    bool has_hash;
-    char hash[65];
+    bool has_key[kKinds];
+    char key[kKinds][65];  // email_key, phone_key, dedupe_hash
     Plan plan;
-    pg_uuid_t original;   // duplicate
-    pg_uuid_t owner;      // duplicate: the partner workspace owning the original
-    int twin;             // duplicate of an item of this batch (index), or -1
-    pg_uuid_t destination;  // routed
+    Reason reason;
+    // duplicate
+    pg_uuid_t original;
+    pg_uuid_t owner;
+    DuplicateKey duplicate_key;
+    int twin;  // the item of this batch it duplicates, or -1
+    // route
+    pg_uuid_t destination;
     pg_uuid_t rule;
-    const char* error;    // failure
 };
 
-// First 16 hex digits of a dedupe hash: the key of the small hash indexes below.
-uint64 hash_key(const char* hex) {
-    uint64 key = 0;
-    for (int i = 0; i < 16; ++i) {
-        const char c = hex[i];
-        key = key * 16 + static_cast<uint64>(c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    return key;
-}
+constexpr int kKeyColumn[kKinds] = {lf::kEmailKey, lf::kPhoneKey, lf::kDedupeHash};
 
-// Two routings of the same person must not both miss each other's (uncommitted) result:
-// the identity is locked for the transaction.  Never waits: contention reads as "locked".
-bool lock_identity(const char* hex) {
-    LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, kIdentityLockClass, static_cast<uint32>(hash_key(hex) >> 32), 2);
-    return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
-}
-
-// An open-addressing index from dedupe hash to the first of a run of entries (palloc'd).
-struct HashIndex {
-    int size;   // a power of two
-    int* slots; // entry + 1, 0 = empty
-};
-
-HashIndex make_index(int entries) {
-    HashIndex index{16, nullptr};
-    while (index.size < 2 * entries) index.size *= 2;
-    index.slots = static_cast<int*>(palloc0(sizeof(int) * index.size));
-    return index;
-}
-
-// Finds the entry for `hex` (via `hash_of(entry)`), or -1; inserts `entry` when absent and
-// `entry` >= 0.
-template <typename HashOf>
-int find_or_add(HashIndex& index, const char* hex, int entry, HashOf hash_of) {
-    int slot = static_cast<int>(hash_key(hex) & static_cast<uint64>(index.size - 1));
-    while (index.slots[slot] != 0) {
-        const int existing = index.slots[slot] - 1;
-        if (memcmp(hash_of(existing), hex, 64) == 0) return existing;
-        slot = (slot + 1) & (index.size - 1);
-    }
-    if (entry >= 0) index.slots[slot] = entry + 1;
-    return -1;
-}
-
-Outcome outcome(Status status, int32 attempt, const char* error) {
+Outcome outcome(Status status, Reason reason, int32 attempt) {
     Outcome o{};
     o.status = status;
-    o.success = status == Status::routed || status == Status::duplicate;
+    o.reason = reason;
     o.attempt = attempt;
-    o.error = error;
     return o;
 }
 
-// Leads that are not routed now: routed (their recorded outcome), expired, or held under a
-// fresh routing lock.  Returns true (and the outcome) for those, or sets item.plan to expire
-// for a lead past lead_expires_at (a stale lock on it is released first); a stale lock on
-// any other lead is taken over.
-bool settle_unroutable(HeapTuple row, TupleDesc desc, Item& item, Outcome* out) {
+core::LeadId lead_id_of(const pg_uuid_t& u) {
+    core::LeadId id;
+    std::memcpy(id.data(), u.data, UUID_LEN);
+    return id;
+}
+
+pg_uuid_t uuid_of(const core::LeadId& id) {
+    pg_uuid_t u;
+    std::memcpy(u.data, id.data(), UUID_LEN);
+    return u;
+}
+
+// ---- phase 1: read and lock ----
+
+// Advisory locks on identity keys: the first 64 bits of the key, with the kind in the last
+// field; that field is 1 or 2 for pg_advisory_lock's own keys, so ours never collide with an
+// application's advisory locks.
+constexpr uint16 kIdentityLockKind = 0x4C00;
+
+bool lock_identity_key(DuplicateKey kind, const char* hex) {
+    uint64 bits = 0;
+    for (int i = 0; i < 16; ++i) {
+        const char c = hex[i];
+        bits = bits * 16 + static_cast<uint64>(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(bits >> 32), static_cast<uint32>(bits),
+                         static_cast<uint16>(kIdentityLockKind + static_cast<int>(kind)));
+    return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+// Two routings of the same person must not both miss each other's uncommitted result: every
+// key of the lead is locked for the transaction, in the order email, phone, combined, never
+// waiting.  Contention reads as `locked`.
+bool lock_identity(const Item& item) {
+    for (int kind = 0; kind < kKinds; ++kind) {
+        if (item.has_key[kind] && !lock_identity_key(static_cast<DuplicateKey>(kind), item.key[kind])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The outcome of a routed lead, as recorded: routed to its owner, or a duplicate.
+Outcome recorded(HeapTuple row, TupleDesc desc, const Item& item) {
     bool isnull;
-    const char* status = TextDatumGetCString(SPI_getbinval(row, desc, lf::kStatus, &isnull));
-    const Datum lead_id = UUIDPGetDatum(&item.id);
-    if (strcmp(status, "routed") == 0) {
-        *out = outcome(Status::routed, item.attempts, nullptr);
-        const Datum original = SPI_getbinval(row, desc, lf::kDuplicateOf, &isnull);
+    const transitions::Recorded r = transitions::recorded_outcome(UUIDPGetDatum(const_cast<pg_uuid_t*>(&item.id)));
+    const Datum original = SPI_getbinval(row, desc, lf::kDuplicateOf, &isnull);
+    if (!isnull) {
+        Outcome o = outcome(Status::duplicate, Reason::none, item.attempts);
+        o.duplicate_lead = *DatumGetUUIDP(original);
+        o.has_duplicate_key = r.has_key;
+        o.duplicate_key = r.key;
+        return o;
+    }
+    Outcome o = outcome(Status::routed, Reason::none, item.attempts);
+    o.destination = *DatumGetUUIDP(SPI_getbinval(row, desc, lf::kWorkspace, &isnull));
+    o.has_rule = r.has_rule;
+    o.rule = r.rule;
+    return o;
+}
+
+// Reads a lead and settles what its state decides; true when `out` is its final outcome.
+bool read_lead(HeapTuple row, TupleDesc desc, int32 max_attempts, Item& item, Outcome* out) {
+    bool isnull;
+    item.id = *DatumGetUUIDP(SPI_getbinval(row, desc, lf::kId, &isnull));
+    item.source = *DatumGetUUIDP(SPI_getbinval(row, desc, lf::kSource, &isnull));
+    item.attempts = DatumGetInt32(SPI_getbinval(row, desc, lf::kAttempts, &isnull));
+    item.max_attempts = max_attempts;
+    item.twin = -1;
+    item.plan = Plan::settled;
+    for (int kind = 0; kind < kKinds; ++kind) {
+        const Datum key = SPI_getbinval(row, desc, kKeyColumn[kind], &isnull);
+        item.has_key[kind] = !isnull;
         if (!isnull) {
-            out->status = Status::duplicate;
-            out->is_duplicate = out->has_duplicate_lead = true;
-            out->duplicate_lead = *DatumGetUUIDP(original);
-        } else {
-            out->has_destination = true;
-            out->destination = *DatumGetUUIDP(SPI_getbinval(row, desc, lf::kWorkspace, &isnull));
-            out->has_rule = transitions::routed_rule(lead_id, &out->rule);
+            const std::string_view hex = text_bytes(key);
+            std::memcpy(item.key[kind], hex.data(), Min(hex.size(), std::size_t{64}));
+            item.key[kind][64] = '\0';
         }
-        return true;
     }
-    if (strcmp(status, "expired") == 0) {
-        *out = outcome(Status::expired, item.attempts, "lead expired");
-        return true;
-    }
+    const char* label = TextDatumGetCString(SPI_getbinval(row, desc, lf::kStatus, &isnull));
+    const Datum stale = SPI_getbinval(row, desc, lf::kStale, &isnull);
+    const bool stale_lock = !isnull && DatumGetBool(stale);
     const bool expired = DatumGetBool(SPI_getbinval(row, desc, lf::kExpired, &isnull));
-    if (strcmp(status, "routing") == 0) {
-        const Datum stale = SPI_getbinval(row, desc, lf::kStale, &isnull);
-        if (isnull || !DatumGetBool(stale)) {
-            *out = outcome(Status::locked, item.attempts,
-                           "lead is being routed under another routing lock");
+    const Datum lead_id = UUIDPGetDatum(&item.id);
+    switch (core::settle(*core::lead_status(label), stale_lock, expired)) {
+        case Settlement::recorded: *out = recorded(row, desc, item); return true;
+        case Settlement::already_expired:
+            *out = outcome(Status::expired, Reason::expired, item.attempts);
             return true;
-        }
-        if (expired) {
+        case Settlement::held:
+            *out = outcome(Status::locked, Reason::routing_lock_held, item.attempts);
+            return true;
+        case Settlement::release_and_expire: {
             const Datum message = CStringGetTextDatum("stale routing lock released: the lead expired");
             transitions::release(&item.id, &message, 1);
-        } else {
-            transitions::log_stale_takeover(lead_id, UUIDPGetDatum(&item.source), item.attempts);
+            item.plan = Plan::expire;
+            return false;
         }
-    }
-    if (expired) {
-        item.plan = Plan::expire;
-        return true;
+        case Settlement::expire: item.plan = Plan::expire; return false;
+        case Settlement::take_over:
+            transitions::log_stale_takeover(lead_id, UUIDPGetDatum(&item.source), item.attempts);
+            item.plan = Plan::route;
+            return false;
+        case Settlement::route: item.plan = Plan::route; return false;
     }
     return false;
 }
 
-// The partner owners found for a batch: the query's rows (kept: later statements replace
-// SPI_tuptable) and an index from identity to its first row.
-struct Owners {
-    SPITupleTable* table;
-    uint64 rows;
-    HashIndex index;
-
-    const char* hash(int row) const {
-        bool isnull;
-        return VARDATA_ANY(DatumGetTextPP(SPI_getbinval(table->vals[row], table->tupdesc, 1, &isnull)));
-    }
-    const pg_uuid_t* uuid(int row, int col) const {
-        bool isnull;
-        return DatumGetUUIDP(SPI_getbinval(table->vals[row], table->tupdesc, col, &isnull));
-    }
+// The originals of the batch's keys, with an index from (kind, key) to the first row.
+struct Originals {
+    identity_owners::Rows rows;
+    lead_by_key_hash* index;
 };
 
-// The original owned by a partner other than the lead's source, and that partner, or false.
-bool database_owner(Owners& owners, const Item& item, pg_uuid_t* original, pg_uuid_t* owner) {
-    if (owners.rows == 0) return false;
-    const auto hash_of = [&](int row) { return owners.hash(row); };
-    for (int row = find_or_add(owners.index, item.hash, -1, hash_of);
-         row >= 0 && row < static_cast<int>(owners.rows) && memcmp(owners.hash(row), item.hash, 64) == 0;
-         ++row) {
-        if (memcmp(owners.uuid(row, 3)->data, item.source.data, UUID_LEN) != 0) {
-            *original = *owners.uuid(row, 2);
-            *owner = *owners.uuid(row, 3);
-            return true;
+Originals find_originals(const Item* items, int n) {
+    Datum* keys[kKinds];
+    int counts[kKinds] = {};
+    for (int kind = 0; kind < kKinds; ++kind) keys[kind] = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    for (int i = 0; i < n; ++i) {
+        if (items[i].plan != Plan::route) continue;
+        for (int kind = 0; kind < kKinds; ++kind) {
+            if (items[i].has_key[kind]) keys[kind][counts[kind]++] = CStringGetTextDatum(items[i].key[kind]);
         }
     }
-    return false;
+    Originals o{identity_owners::find(keys, counts), nullptr};
+    o.index = lead_index::by_key(o.rows.count);
+    for (int r = 0; r < o.rows.count; ++r) {
+        lead_index::add(o.index, o.rows.rows[r].kind, o.rows.rows[r].key, r);
+    }
+    return o;
+}
+
+// ---- phase 2: decide ----
+
+bool key_listed(int kind) {
+    static constexpr int kBits[kKinds] = {settings::kDuplicateByEmail, settings::kDuplicateByPhone,
+                                          settings::kDuplicateByCombined};
+    return (settings::duplicate_keys & kBits[kind]) != 0;
+}
+
+// The originals found for the lead's listed keys: in the table, and routed earlier in this
+// batch (routed_here maps a key to the item that was routed with it).
+int gather_originals(const Item& item, const Originals& found, lead_by_key_hash* routed_here,
+                     const Item* items, core::Original* out) {
+    int n = 0;
+    for (int kind = 0; kind < kKinds; ++kind) {
+        if (!item.has_key[kind] || !key_listed(kind)) continue;
+        const DuplicateKey k = static_cast<DuplicateKey>(kind);
+        for (int r = lead_index::find(found.index, k, item.key[kind]);
+             r >= 0 && r < found.rows.count && found.rows.rows[r].kind == k &&
+             std::memcmp(found.rows.rows[r].key, item.key[kind], 64) == 0;
+             ++r) {
+            const identity_owners::Row& row = found.rows.rows[r];
+            out[n++] = {lead_id_of(row.lead), lead_id_of(row.owner), row.routed_at, k};
+        }
+        const int twin = lead_index::find(routed_here, k, item.key[kind]);
+        if (twin >= 0) {
+            out[n++] = {lead_id_of(items[twin].id), lead_id_of(items[twin].destination), INT64_MAX, k};
+        }
+    }
+    return n;
 }
 
 // The first rule of the lead's source workspace that matches, or false.
@@ -206,158 +247,119 @@ bool match_rule(HeapTuple row, TupleDesc desc, Item& item) {
     return true;
 }
 
-}  // namespace
-
-void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempts, Outcome* out) {
-    if (n == 0) return;
-    instr_time started;
-    INSTR_TIME_SET_CURRENT(started);
-    Item* items = static_cast<Item*>(palloc0(sizeof(Item) * n));
-
-    // 1. Read each lead; settle the ones not routed now; lock the identities of the others.
-    int hashed = 0;
+void decide(HeapTuple* rows, TupleDesc desc, Item* items, int n, const Originals& found) {
+    lead_by_key_hash* routed_here = lead_index::by_key(n);
+    core::Original* candidates = static_cast<core::Original*>(
+        palloc(sizeof(core::Original) * (found.rows.count + kKinds + 1)));
     for (int i = 0; i < n; ++i) {
         Item& item = items[i];
-        bool isnull;
-        item.id = *DatumGetUUIDP(SPI_getbinval(rows[i], desc, lf::kId, &isnull));
-        item.source = *DatumGetUUIDP(SPI_getbinval(rows[i], desc, lf::kSource, &isnull));
-        item.attempts = DatumGetInt32(SPI_getbinval(rows[i], desc, lf::kAttempts, &isnull));
-        item.max_attempts = max_attempts[i];
-        item.twin = -1;
-        item.plan = Plan::settled;
-        if (settle_unroutable(rows[i], desc, item, &out[i])) continue;
-        const Datum hash = SPI_getbinval(rows[i], desc, lf::kDedupeHash, &isnull);
-        item.has_hash = !isnull;
-        if (item.has_hash) {
-            const std::string_view hex = text_bytes(hash);
-            memcpy(item.hash, hex.data(), Min(hex.size(), std::size_t{64}));
-            if (!lock_identity(item.hash)) {
-                out[i] = outcome(Status::locked, item.attempts,
-                                 "a lead with the same identity is being routed");
-                continue;
-            }
-            ++hashed;
-        }
-        item.plan = Plan::routed;  // provisional: decided below
-    }
-
-    // 2. Partner owners of those identities, in one query.
-    Datum* hashes = static_cast<Datum*>(palloc(sizeof(Datum) * (hashed + 1)));
-    int h = 0;
-    for (int i = 0; i < n; ++i) {
-        if (items[i].plan == Plan::routed && items[i].has_hash) hashes[h++] = CStringGetTextDatum(items[i].hash);
-    }
-    Owners owners{nullptr, 0, make_index(0)};
-    if (hashed > 0) {
-        const Datum args[] = {make_array(hashes, nullptr, hashed, TEXTOID)};
-        owners.rows = execute_latest(partner_owners_stmt, args, nullptr);
-        owners.table = SPI_tuptable;
-        owners.index = make_index(static_cast<int>(owners.rows));
-        const auto hash_of = [&](int row) { return owners.hash(row); };
-        for (uint64 r = 0; r < owners.rows; ++r) {
-            find_or_add(owners.index, owners.hash(static_cast<int>(r)), static_cast<int>(r), hash_of);
-        }
-    }
-
-    // 3. Decide: a duplicate of a partner owner (in the table, or routed earlier in this
-    // batch), else the first matching rule, else a failed attempt.
-    HashIndex routed_here = make_index(n);
-    for (int i = 0; i < n; ++i) {
-        Item& item = items[i];
-        if (item.plan != Plan::routed) continue;
-        if (item.has_hash && database_owner(owners, item, &item.original, &item.owner)) {
+        if (item.plan != Plan::route) continue;
+        const int count = gather_originals(item, found, routed_here, items, candidates);
+        const std::optional<core::Original> original =
+            core::choose_original(candidates, static_cast<std::size_t>(count), lead_id_of(item.source));
+        if (original) {
             item.plan = Plan::duplicate;
-            continue;
-        }
-        if (item.has_hash) {
-            const int twin = find_or_add(routed_here, item.hash, -1, [&](int k) { return items[k].hash; });
-            if (twin >= 0 && memcmp(items[twin].destination.data, item.source.data, UUID_LEN) != 0) {
-                item.plan = Plan::duplicate;
-                item.original = items[twin].id;
-                item.owner = items[twin].destination;
-                item.twin = twin;
-                continue;
+            item.original = uuid_of(original->lead);
+            item.owner = uuid_of(original->owner);
+            item.duplicate_key = original->key;
+            if (original->routed_at == INT64_MAX) {
+                for (int k = 0; k < i; ++k) {
+                    if (items[k].plan == Plan::route && memcmp(items[k].id.data, item.original.data, UUID_LEN) == 0) item.twin = k;
+                }
             }
+            continue;
         }
         if (!match_rule(rows[i], desc, item)) {
-            item.plan = Plan::failure;
-            item.error = "no matching rule";
+            item.plan = Plan::fail;
+            item.reason = Reason::no_matching_rule;
             continue;
         }
-        if (item.has_hash) find_or_add(routed_here, item.hash, i, [&](int k) { return items[k].hash; });
+        for (int kind = 0; kind < kKinds; ++kind) {
+            if (item.has_key[kind]) lead_index::add(routed_here, static_cast<DuplicateKey>(kind), item.key[kind], i);
+        }
     }
+}
 
-    // 4. Write, one statement per kind.  Routed first: a duplicate of a lead routed in this
-    // batch needs that lead to have moved.
-    transitions::Routed* routed = static_cast<transitions::Routed*>(palloc(sizeof(transitions::Routed) * n));
-    int* routed_item = static_cast<int*>(palloc(sizeof(int) * n));
-    int nr = 0;
+// ---- phase 3: write ----
+
+void write_routed(Item* items, int n, Outcome* out) {
+    transitions::Routed* moves = static_cast<transitions::Routed*>(palloc(sizeof(transitions::Routed) * (n + 1)));
+    int* item_of = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
+    int m = 0;
     for (int i = 0; i < n; ++i) {
-        if (items[i].plan != Plan::routed) continue;
-        routed[nr] = {items[i].id, items[i].destination, true, items[i].rule};
-        routed_item[nr++] = i;
+        if (items[i].plan != Plan::route) continue;
+        moves[m] = {items[i].id, items[i].destination, true, items[i].rule};
+        item_of[m++] = i;
     }
-    bool* moved = static_cast<bool*>(palloc(sizeof(bool) * (nr + 1)));
-    int32* attempts = static_cast<int32*>(palloc(sizeof(int32) * (n + 1)));
-    transitions::route_to(routed, nr, nullptr, 1, moved, attempts);
-    for (int k = 0; k < nr; ++k) {
-        Item& item = items[routed_item[k]];
+    if (m == 0) return;
+    bool* moved = static_cast<bool*>(palloc(sizeof(bool) * m));
+    int32* attempts = static_cast<int32*>(palloc(sizeof(int32) * m));
+    transitions::route_to(moves, m, nullptr, 1, moved, attempts);
+    for (int k = 0; k < m; ++k) {
+        Item& item = items[item_of[k]];
         if (!moved[k]) {  // the destination was deactivated since the rules were compiled
-            item.plan = Plan::failure;
-            item.error = "destination workspace is not active";
+            item.plan = Plan::fail;
+            item.reason = Reason::destination_inactive;
             continue;
         }
-        Outcome& o = out[routed_item[k]];
-        o = outcome(Status::routed, attempts[k], nullptr);
-        o.has_destination = o.has_rule = true;
+        Outcome& o = out[item_of[k]];
+        o = outcome(Status::routed, Reason::none, attempts[k]);
         o.destination = item.destination;
+        o.has_rule = true;
         o.rule = item.rule;
     }
+}
 
-    transitions::Duplicate* dups = static_cast<transitions::Duplicate*>(palloc(sizeof(transitions::Duplicate) * n));
-    int* dup_item = static_cast<int*>(palloc(sizeof(int) * n));
-    int nd = 0;
+void write_duplicates(Item* items, int n, Outcome* out) {
+    transitions::Duplicate* dups = static_cast<transitions::Duplicate*>(palloc(sizeof(transitions::Duplicate) * (n + 1)));
+    int* item_of = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
+    int m = 0;
     for (int i = 0; i < n; ++i) {
-        if (items[i].plan != Plan::duplicate) continue;
-        if (items[i].twin >= 0 && items[items[i].twin].plan != Plan::routed) {
-            out[i] = outcome(Status::locked, items[i].attempts, "the lead it duplicates could not be routed");
+        Item& item = items[i];
+        if (item.plan != Plan::duplicate) continue;
+        if (item.twin >= 0 && items[item.twin].plan != Plan::route) {
+            out[i] = outcome(Status::locked, Reason::original_not_routed, item.attempts);
             continue;
         }
-        dups[nd] = {items[i].id, items[i].original, items[i].owner};
-        dup_item[nd++] = i;
+        dups[m] = {item.id, item.original, item.owner, item.duplicate_key};
+        item_of[m++] = i;
     }
-    bool* locked = static_cast<bool*>(palloc(sizeof(bool) * (nd + 1)));
-    transitions::lock_originals(dups, nd, locked);
-    int nl = 0;
-    for (int k = 0; k < nd; ++k) {
+    if (m == 0) return;
+    bool* locked = static_cast<bool*>(palloc(sizeof(bool) * m));
+    transitions::lock_originals(dups, m, locked);
+    int kept = 0;
+    for (int k = 0; k < m; ++k) {
         if (!locked[k]) {
-            out[dup_item[k]] = outcome(Status::locked, items[dup_item[k]].attempts,
-                                       "the lead it duplicates is locked by another session");
+            out[item_of[k]] = outcome(Status::locked, Reason::original_held, items[item_of[k]].attempts);
             continue;
         }
-        dups[nl] = dups[k];
-        dup_item[nl++] = dup_item[k];
+        dups[kept] = dups[k];
+        item_of[kept++] = item_of[k];
     }
-    transitions::mark_duplicates(dups, nl, attempts);
-    for (int k = 0; k < nl; ++k) {
-        Outcome& o = out[dup_item[k]];
-        o = outcome(Status::duplicate, attempts[k], nullptr);
-        o.is_duplicate = o.has_duplicate_lead = true;
+    int32* attempts = static_cast<int32*>(palloc(sizeof(int32) * (kept + 1)));
+    transitions::mark_duplicates(dups, kept, attempts);
+    for (int k = 0; k < kept; ++k) {
+        Outcome& o = out[item_of[k]];
+        o = outcome(Status::duplicate, Reason::none, attempts[k]);
         o.duplicate_lead = dups[k].original;
+        o.has_duplicate_key = true;
+        o.duplicate_key = dups[k].key;
     }
+}
 
-    transitions::Failure* requeued = static_cast<transitions::Failure*>(palloc(sizeof(transitions::Failure) * n));
-    transitions::Failure* failed = static_cast<transitions::Failure*>(palloc(sizeof(transitions::Failure) * n));
-    int* requeued_item = static_cast<int*>(palloc(sizeof(int) * n));
-    int* failed_item = static_cast<int*>(palloc(sizeof(int) * n));
+void write_failures(const Item* items, int n, Outcome* out) {
+    transitions::Failure* requeued = static_cast<transitions::Failure*>(palloc(sizeof(transitions::Failure) * (n + 1)));
+    transitions::Failure* failed = static_cast<transitions::Failure*>(palloc(sizeof(transitions::Failure) * (n + 1)));
+    int* requeued_item = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
+    int* failed_item = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
     int nq = 0, nf = 0;
     for (int i = 0; i < n; ++i) {
         const Item& item = items[i];
-        if (item.plan != Plan::failure) continue;
+        if (item.plan != Plan::fail) continue;
         const int32 attempt = item.attempts + 1;  // this one
-        const transitions::Failure f{item.id, CStringGetTextDatum(item.error),
+        const transitions::Failure f{item.id, CStringGetTextDatum(core::reason_message(item.reason)),
                                      transitions::next_retry_at(attempt), item.max_attempts,
-                                     strcmp(item.error, "no matching rule") == 0 ? "no_match" : "retry"};
+                                     item.reason == Reason::no_matching_rule ? "no_match" : "retry"};
         if (attempt < item.max_attempts) {
             requeued[nq] = f;
             requeued_item[nq++] = i;
@@ -366,27 +368,66 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
             failed_item[nf++] = i;
         }
     }
+    int32* attempts = static_cast<int32*>(palloc(sizeof(int32) * (n + 1)));
     transitions::requeue(requeued, nq, 1, attempts);
-    for (int k = 0; k < nq; ++k) out[requeued_item[k]] = outcome(Status::queued, attempts[k], items[requeued_item[k]].error);
+    for (int k = 0; k < nq; ++k) {
+        out[requeued_item[k]] = outcome(Status::queued, items[requeued_item[k]].reason, attempts[k]);
+    }
     transitions::fail(failed, nf, 1, attempts);
-    for (int k = 0; k < nf; ++k) out[failed_item[k]] = outcome(Status::failed, attempts[k], items[failed_item[k]].error);
+    for (int k = 0; k < nf; ++k) {
+        out[failed_item[k]] = outcome(Status::failed, items[failed_item[k]].reason, attempts[k]);
+    }
+}
 
-    // Leads past lead_expires_at are never routed, nor checked for duplicates.
-    pg_uuid_t* expiring = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * n));
-    int* expiring_item = static_cast<int*>(palloc(sizeof(int) * n));
-    int ne = 0;
+// Leads past lead_expires_at are never routed, nor checked for duplicates.
+void write_expired(const Item* items, int n, Outcome* out) {
+    pg_uuid_t* ids = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (n + 1)));
+    int* item_of = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
+    int m = 0;
     for (int i = 0; i < n; ++i) {
         if (items[i].plan != Plan::expire) continue;
-        expiring[ne] = items[i].id;
-        expiring_item[ne++] = i;
+        ids[m] = items[i].id;
+        item_of[m++] = i;
     }
-    bool* expired = static_cast<bool*>(palloc(sizeof(bool) * (ne + 1)));
-    transitions::expire(expiring, ne, expired);
-    for (int k = 0; k < ne; ++k) {
-        out[expiring_item[k]] = outcome(Status::expired, items[expiring_item[k]].attempts, "lead expired");
+    bool* expired = static_cast<bool*>(palloc(sizeof(bool) * (m + 1)));
+    transitions::expire(ids, m, expired);
+    for (int k = 0; k < m; ++k) {
+        out[item_of[k]] = outcome(Status::expired, Reason::expired, items[item_of[k]].attempts);
     }
+}
 
-    // 5. One latency sample per lead: the batch's time shared out.
+}  // namespace
+
+void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempts, Outcome* out) {
+    if (n == 0) return;
+    instr_time started;
+    INSTR_TIME_SET_CURRENT(started);
+    Item* items = static_cast<Item*>(palloc0(sizeof(Item) * n));
+
+    // 1. Read, settle what the state decides, lock the identities of the rest, and read the
+    // originals of their keys.
+    for (int i = 0; i < n; ++i) {
+        Item& item = items[i];
+        if (read_lead(rows[i], desc, max_attempts[i], item, &out[i])) continue;
+        if (item.plan == Plan::route && !lock_identity(item)) {
+            item.plan = Plan::settled;
+            out[i] = outcome(Status::locked, Reason::identity_held, item.attempts);
+        }
+    }
+    const Originals found = find_originals(items, n);
+
+    // 2. Decide.
+    decide(rows, desc, items, n, found);
+
+    // 3. Write, one statement per kind.  Routed first: a duplicate of a lead routed in this
+    // batch needs that lead to have moved; a lead whose destination went away meanwhile
+    // becomes a failure.
+    write_routed(items, n, out);
+    write_duplicates(items, n, out);
+    write_failures(items, n, out);
+    write_expired(items, n, out);
+
+    // One latency sample per lead: the batch's time shared out.
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, started);

@@ -7,6 +7,7 @@
 #include "pg/datum_convert.h"
 #include "pg/lead_fields.h"
 #include "pg/lead_transitions.h"
+#include "pg/routing_counters.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
@@ -48,18 +49,6 @@ Statement lock_due_pending_stmt = {
 
 }  // namespace
 
-const char* status_name(Status status) {
-    switch (status) {
-        case Status::routed: return "routed";
-        case Status::duplicate: return "duplicate";
-        case Status::queued: return "queued";
-        case Status::failed: return "failed";
-        case Status::locked: return "locked";
-        case Status::expired: return "expired";
-    }
-    return "unknown";
-}
-
 Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_attempts) {
     // A rule change committed by another session since our last look is used now, even
     // inside a transaction that has already read routing_rules.
@@ -73,7 +62,7 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
         routing_counters::record(Status::locked, 0);
         Outcome locked{};
         locked.status = Status::locked;
-        locked.error = "lead is locked by another transaction";
+        locked.reason = core::Reason::lead_held;
         return locked;
     }
     SPITupleTable* table = SPI_tuptable;

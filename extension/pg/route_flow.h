@@ -1,33 +1,31 @@
-// Routing leads (SPEC.md route_lead): lock without waiting, duplicate check, rule
-// evaluation, then routed / duplicate / queued / failed, all in the caller's transaction.
-// route_lead routes one lead, route_pending_leads and the retry queue many at once; all go
-// through route_rows.  Everything here requires SPI_connect.
+// Routing leads (SPEC.md route_lead): lock without waiting, expiry, duplicate check across
+// the identity keys, rule evaluation, then routed / duplicate / queued / failed / expired,
+// all in the caller's transaction.  route_lead routes one lead, route_pending_leads and the
+// retry queue many at once; all go through route_rows.  Everything here requires SPI_connect.
 #pragma once
 
 #include "pg/postgres_headers.h"
 
-#include "pg/routing_counters.h"
+#include "core/routing_decision.h"
 
 namespace lead_router::pg::route_flow {
 
-using Status = routing_counters::Outcome;
+using Status = core::RouteOutcome;
 
-// Outcome of one routing, in plain data that outlives SPI_finish.
+// Outcome of one routing, in plain data that outlives SPI_finish.  Which fields mean
+// something follows from the status: destination and rule for routed, duplicate_lead and
+// duplicate_key for duplicate, reason for the others.
 struct Outcome {
     Status status;
-    bool success;  // routed or duplicate
-    bool has_destination;
+    core::Reason reason;
     pg_uuid_t destination;
     bool has_rule;
     pg_uuid_t rule;
-    bool is_duplicate;
-    bool has_duplicate_lead;
     pg_uuid_t duplicate_lead;
-    const char* error;  // a static message, or nullptr
+    bool has_duplicate_key;  // a duplicate routed before 0.6.0 recorded none
+    core::DuplicateKey duplicate_key;
     int32 attempt;
 };
-
-const char* status_name(Status status);
 
 // Routes one lead by id.  `expected_source` (may be nullptr) must be the lead's source
 // workspace; the caller must be allowed to act on it (else P0002, as for an unknown lead).
@@ -42,7 +40,8 @@ SPITupleTable* lock_due_pending(int32 batch_size);
 SPITupleTable* lock_leads(Datum lead_ids);
 
 // Routes locked lead rows (LEAD_ROUTER_LEAD_COLUMNS) together: out[i] is rows[i]'s outcome,
-// max_attempts[i] its attempt limit.  Set-based writes, one statement per kind of outcome.
+// max_attempts[i] its attempt limit.  Three phases: read and lock, decide, write; the writes
+// are set-based, one statement per kind of outcome.
 void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempts, Outcome* out);
 
 }  // namespace lead_router::pg::route_flow

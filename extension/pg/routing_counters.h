@@ -6,11 +6,12 @@
 #include "pg/postgres_headers.h"
 
 #include "core/latency_histogram.h"
+#include "core/routing_decision.h"
 
 namespace lead_router::pg::routing_counters {
 
-enum class Outcome { routed, duplicate, queued, failed, locked, expired };
-constexpr int kOutcomes = 6;
+using Outcome = core::RouteOutcome;
+constexpr int kOutcomes = core::kRouteOutcomes;
 // Lock acquisition is kept per minute for this long, the longest routing_health() window.
 constexpr int kWindowMinutes = 24 * 60;
 

@@ -9,6 +9,7 @@
 #include "core/health_verdict.h"
 #include "core/latency_histogram.h"
 #include "pg/boundary.h"
+#include "pg/identity_keys.h"
 #include "pg/lead_transitions.h"
 #include "pg/maintenance_jobs.h"
 #include "pg/routing_counters.h"
@@ -31,10 +32,11 @@ SELECT count(*) FILTER (WHERE routing_status = 'pending'),
        count(*) FILTER (WHERE routing_status = 'routed'),
        count(*) FILTER (WHERE routing_status = 'failed'),
        count(*) FILTER (WHERE routing_status = 'expired'),
-       count(*) FILTER (WHERE routing_status = 'routing' AND routing_locked_at < $1)
+       count(*) FILTER (WHERE routing_status = 'routing' AND routing_locked_at < $1),
+       count(*) FILTER (WHERE identity_version IS DISTINCT FROM $2)
   FROM lead_router.leads)sql",
-    1,
-    {TIMESTAMPTZOID}};
+    2,
+    {TIMESTAMPTZOID, INT4OID}};
 
 Statement queue_counts_stmt = {
     R"sql(
@@ -136,10 +138,12 @@ Figures compute(int64 window_us, MemoryContext result_context) {
     Figures f{};
     const TimestampTz now = GetCurrentTransactionStartTimestamp();
 
-    const Datum stale[] = {TimestampTzGetDatum(transitions::stale_lock_cutoff())};
-    execute(lead_counts_stmt, stale, nullptr, true);
+    const Datum lead_args[] = {TimestampTzGetDatum(transitions::stale_lock_cutoff()),
+                               Int32GetDatum(identity_keys::current_version())};
+    execute(lead_counts_stmt, lead_args, nullptr, true);
     f.pending = count_at(1), f.routing = count_at(2), f.routed = count_at(3);
     f.failed = count_at(4), f.expired = count_at(5), f.stale_locks = count_at(6);
+    f.outdated_identity_keys = count_at(7);
 
     execute(queue_counts_stmt, nullptr, nullptr, true);
     f.queue_depth = count_at(1), f.queue_due = count_at(2);

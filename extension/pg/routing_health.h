@@ -10,6 +10,7 @@ namespace lead_router::pg::routing_health {
 struct Figures {
     int64 pending, routing, routed, failed, expired;
     int64 queue_depth, queue_due, stale_locks;
+    int64 outdated_identity_keys;  // leads whose keys are of another identity version
     // the window's audit rows: system outcomes ...
     int64 succeeded;  // success + duplicate
     int64 errors;     // retry, and failed for any reason but no matching rule

@@ -1,21 +1,20 @@
 // The rule cache.  Entries are built from one SPI query and compiled by core::RuleSet.
-// Freshness: a statement trigger on routing_rules and workspaces registers a relcache
-// invalidation, which PostgreSQL delivers to every backend at its next transaction start
-// (route_lead also polls with AcceptInvalidationMessages); the callback only bumps a
-// generation counter, and stale entries are dropped on the next lookup.
+// Freshness: triggers on routing_rules and workspaces register a relcache invalidation,
+// which PostgreSQL delivers to every backend at its next transaction start (route_lead also
+// polls with AcceptInvalidationMessages); pg/cache_generation.h turns it into a generation,
+// and stale entries are dropped on the next lookup.
 #include "pg/rule_cache.h"
 
 #include <cstring>
 #include <unordered_map>
 
 #include "core/destination_rules.h"
+#include "pg/cache_generation.h"
 #include "pg/jsonb_document.h"
 #include "pg/spi_statement.h"
 
 extern "C" {
-#include "catalog/namespace.h"
 #include "storage/proc.h"
-#include "utils/inval.h"
 }
 
 namespace lead_router::pg::rule_cache {
@@ -41,13 +40,6 @@ struct Entry {
 using Cache = std::unordered_map<core::Uuid, Entry, UuidHash>;
 
 Cache* cache = nullptr;  // allocated on first use: no static constructors at library load
-uint64 generation = 1;
-Oid rules_relid = InvalidOid;
-Oid workspaces_relid = InvalidOid;
-
-void on_relcache_invalidation(Datum, Oid relid) {
-    if (relid == InvalidOid || relid == rules_relid || relid == workspaces_relid) ++generation;
-}
 
 // Rules of one workspace with what the compiler needs.
 Statement load_rules_stmt = {
@@ -113,17 +105,7 @@ core::RuleSet compile(const RawRule* raw, uint64 count) {
     return core::RuleSet(std::move(specs));
 }
 
-void remember_relation_oids() {
-    const Oid schema = get_namespace_oid("lead_router", false);
-    rules_relid = get_relname_relid("routing_rules", schema);
-    workspaces_relid = get_relname_relid("workspaces", schema);
-}
-
 }  // namespace
-
-void register_invalidation() {
-    CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
-}
 
 const core::RuleSet& rules_for(Datum source_workspace_id) {
     if (cache == nullptr) cache = new Cache();
@@ -133,17 +115,16 @@ const core::RuleSet& rules_for(Datum source_workspace_id) {
     const auto found = cache->find(key);
     if (found != cache->end()) {
         const Entry& entry = found->second;
-        const bool fresh = entry.generation == generation &&
+        const bool fresh = entry.generation == cache_generation::current() &&
                            (!entry.transaction_local || entry.built_in == MyProc->lxid);
         if (fresh) return entry.rules;
         cache->erase(found);
     }
     if (cache->size() > 1000) cache->clear();  // bound memory when a backend sees many workspaces
 
-    // Looked up again on every rebuild: DROP and CREATE EXTENSION give the tables new oids.
-    remember_relation_oids();
     uint64 count;
-    const uint64 built_generation = generation;  // an invalidation during the load wins
+    const uint64 built_generation = cache_generation::current();  // an invalidation during the load wins
+    cache_generation::remember_relations();
     const RawRule* raw = load_raw_rules(source_workspace_id, &count);
     Entry entry{compile(raw, count), built_generation, IsolationUsesXactSnapshot(), MyProc->lxid};
     return cache->insert_or_assign(key, std::move(entry)).first->second.rules;

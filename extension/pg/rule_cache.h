@@ -8,9 +8,6 @@
 
 namespace lead_router::pg::rule_cache {
 
-// Registers the invalidation callback; called once from _PG_init.
-void register_invalidation();
-
 // The compiled rules of `source_workspace_id` (a uuid datum), in evaluation order.  Valid
 // until the next call: do not keep the reference across routing of another lead.
 // Requires SPI_connect.  Throws core::UserError for a stored rule that does not validate.

@@ -7,8 +7,14 @@
 
 #include "pg/postgres_headers.h"
 
+#include <optional>
+#include <string>
+
+#include "core/identity_normalizer.h"
+
 extern "C" {
 #include "utils/guc_tables.h"
+#include "utils/varlena.h"
 }
 
 namespace lead_router::settings {
@@ -19,6 +25,10 @@ int history_retention_s = 90 * 24 * 60 * 60;
 char* application_user_id = nullptr;
 int identity_scope = static_cast<int>(IdentityScope::transaction);
 int identity_source = static_cast<int>(IdentitySource::user_id);
+int duplicate_keys = kDuplicateByEmail | kDuplicateByPhone;
+int duplicate_window_s = 90 * 24 * 60 * 60;
+int email_canonicalization = static_cast<int>(core::EmailCanonicalization::none);
+char* default_phone_region = nullptr;
 char* worker_databases = nullptr;
 bool worker_enabled = true;
 int worker_naptime_ms = 10 * 1000;
@@ -38,6 +48,62 @@ const config_enum_entry kIdentitySources[] = {
     {"request.jwt.claims", static_cast<int>(IdentitySource::jwt_claims), false},
     {nullptr, 0, false},
 };
+
+const config_enum_entry kEmailCanonicalizations[] = {
+    {"none", static_cast<int>(core::EmailCanonicalization::none), false},
+    {"provider", static_cast<int>(core::EmailCanonicalization::provider), false},
+    {nullptr, 0, false},
+};
+
+char* duplicate_keys_text = nullptr;
+
+// lead_router.duplicate_keys: a non-empty list of email, phone and combined.
+bool check_duplicate_keys(char** value, void** extra, GucSource) {
+    char* copy = pstrdup(*value);
+    List* names = NIL;
+    if (!SplitIdentifierString(copy, ',', &names) || names == NIL) {
+        GUC_check_errdetail("List one or more of email, phone and combined.");
+        return false;
+    }
+    int bits = 0;
+    ListCell* cell;
+    foreach (cell, names) {
+        const char* name = static_cast<const char*>(lfirst(cell));
+        if (strcmp(name, "email") == 0) {
+            bits |= kDuplicateByEmail;
+        } else if (strcmp(name, "phone") == 0) {
+            bits |= kDuplicateByPhone;
+        } else if (strcmp(name, "combined") == 0) {
+            bits |= kDuplicateByCombined;
+        } else {
+            GUC_check_errdetail("\"%s\" is not a key: use email, phone or combined.", name);
+            return false;
+        }
+    }
+    int* parsed = static_cast<int*>(malloc(sizeof(int)));  // GUC frees extra with free()
+    if (parsed == nullptr) return false;
+    *parsed = bits;
+    *extra = parsed;
+    return true;
+}
+
+void assign_duplicate_keys(const char*, void* extra) { duplicate_keys = *static_cast<int*>(extra); }
+
+// lead_router.default_phone_region: empty, or a region libphonenumber knows (upper-cased).
+bool check_phone_region(char** value, void**, GucSource) {
+    if (**value == '\0') return true;
+    bool known = false;
+    try {
+        const std::optional<std::string> region = core::phone_region(*value);
+        known = region.has_value() && *region == *value;
+    } catch (...) {  // a check hook runs in a PostgreSQL frame: no exception may leave it
+        return false;
+    }
+    if (!known) {
+        GUC_check_errdetail("Use an ISO 3166-1 alpha-2 code in capitals, such as US or GB, or ''.");
+    }
+    return known;
+}
 
 // GUC's own record of lead_router.user_id: its stack of prior values is non-empty exactly
 // while a transaction that set the variable is running (AtEOXact_GUC pops it at the end).
@@ -99,6 +165,31 @@ void define_all(bool preloading) {
         "sets per request.",
         &identity_source, static_cast<int>(IdentitySource::user_id), kIdentitySources,
         PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomStringVariable(
+        "lead_router.duplicate_keys", "Keys that make a lead a duplicate of a routed lead.",
+        "A list of email, phone and combined (email, phone and company together).",
+        &duplicate_keys_text, "email, phone", PGC_SUSET, GUC_LIST_INPUT, check_duplicate_keys,
+        assign_duplicate_keys, nullptr);
+
+    DefineCustomIntVariable(
+        "lead_router.duplicate_window",
+        "How far back a routed lead counts as the original of a duplicate.",
+        "Measured on the original's routed_at; 0 means no limit.", &duplicate_window_s,
+        90 * 24 * 60 * 60, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+
+    DefineCustomEnumVariable(
+        "lead_router.email_canonicalization", "How email addresses are compared.",
+        "none: as written, normalised; provider: Gmail dots and +tags, and other providers' "
+        "+tags, are ignored.",
+        &email_canonicalization, static_cast<int>(core::EmailCanonicalization::none),
+        kEmailCanonicalizations, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomStringVariable(
+        "lead_router.default_phone_region",
+        "Region of national phone numbers when neither the lead nor its workspace names one.",
+        "An ISO 3166-1 alpha-2 code such as US, or empty for none.", &default_phone_region, "",
+        PGC_SUSET, 0, check_phone_region, nullptr, nullptr);
 
     if (preloading) {
         DefineCustomStringVariable(

@@ -26,6 +26,15 @@ extern int identity_scope;  // an IdentityScope
 enum class IdentitySource { user_id, jwt_claims };
 extern int identity_source;  // an IdentitySource
 
+// Identity (SPEC.md "Identity"): which keys make a duplicate, how far back, how emails are
+// read and which region national phone numbers are in.  Superuser-only: an application role
+// must not be able to narrow duplicate detection.
+enum DuplicateKeyBits { kDuplicateByEmail = 1, kDuplicateByPhone = 2, kDuplicateByCombined = 4 };
+extern int duplicate_keys;           // lead_router.duplicate_keys, as DuplicateKeyBits
+extern int duplicate_window_s;       // lead_router.duplicate_window; 0 means no limit
+extern int email_canonicalization;   // lead_router.email_canonicalization (core enum value)
+extern char* default_phone_region;   // lead_router.default_phone_region: "" or a region code
+
 // Background worker (read by worker/).  database is defined only while the library is
 // being preloaded (it is fixed at server start); the others can be changed with a reload.
 extern char* worker_databases;     // lead_router.database: a comma-separated list

@@ -1,27 +1,21 @@
-// libFuzzer target: identity normalisation and the dedupe hash (extension/core).
+// libFuzzer target: identity normalisation on ICU and libphonenumber, and the identity keys
+// (extension/core/identity_normalizer.h, dedupe_hash.h).
 //
-// Input: arbitrary bytes.  Up to the first two '\n' split them into email, phone and company
-// (fewer newlines: the missing parts are empty), so that the seed corpus is plain text, one
-// part per line.  The whole input is also fed to each normaliser on its own, so that newlines
-// and every other byte reach all three.
+// Input: arbitrary bytes.  Up to the first three '\n' split them into email, phone, company
+// and a region (fewer newlines: the missing parts are empty), so that the seed corpus is
+// plain text, one part per line.  The whole input is also fed to each normaliser on its own.
 //
 // Invariants (a violation prints the reason and aborts, which libFuzzer reports as a crash):
-//   - email and company normalisation is idempotent: normalize(normalize(x)) == normalize(x);
-//   - phone output is ASCII digits only.  Phone normalisation is NOT idempotent by design: the
-//     output is a canonical digit string, not a phone number as written, and a leading "00" in
-//     it is read again as the international call prefix.  "+0044 20" gives "004420", which
-//     normalises to "4420".  So: normalize(p) == p for a digit string p that does not start
-//     with "00" (or is at most 2 long), and normalize(p) == p.substr(2) for one that does;
-//   - email and company output hold no dropped code point (C0/C1 controls, U+200B, U+FEFF;
-//     the whitespace among them, e.g. a tab, is kept inside an email),
-//     no leading or trailing whitespace; company no run of two whitespace code points, and
-//     every whitespace is a plain ' ';  valid UTF-8 in gives valid UTF-8 out;
-//   - canonical_identity is the three normalised parts joined by U+001F and contains exactly
-//     two 0x1F bytes;
-//   - dedupe_hash is 64 lower-case hex characters equal to sha256_hex(canonical_identity), and
-//     std::nullopt exactly when all three parts normalise to "";
-//   - the hash depends only on the normalised identity: hashing pre-normalised email and
-//     company (the idempotent parts) gives the same hash.
+//   - text that is not valid UTF-8 is refused with UserError 22021, and only such text;
+//   - email and company normalisation is idempotent, with and without provider rules;
+//   - their output is valid UTF-8 with no control character, no leading or trailing white
+//     space; company has no run of two white spaces and every white space is ' ';
+//   - a phone's E.164 form is '+' and 8 to 15 digits; the digits form is ASCII digits; an
+//     E.164 form normalises to itself in any region;
+//   - phone_region(x) is two capitals, and phone_region of it is itself;
+//   - the keys are 64 lower-case hex characters, present exactly when their part is not
+//     empty; combined equals sha256_hex(canonical_identity), which holds exactly two 0x1F
+//     bytes; keys depend only on the normalised parts.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -30,9 +24,12 @@
 #include <string>
 #include <string_view>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include "core/dedupe_hash.h"
 #include "core/identity_normalizer.h"
-#include "core/utf8.h"
+#include "core/user_error.h"
 
 namespace core = lead_router::core;
 
@@ -53,131 +50,165 @@ namespace {
         if (!(cond)) fail(what, in, out); \
     } while (0)
 
-bool is_space(char32_t cp) {  // identity_normalizer.cpp's whitespace set
-    switch (cp) {
-        case ' ': case '\t': case '\n': case '\v': case '\f': case '\r':
-        case 0x0085: case 0x00A0: case 0x1680: case 0x2028: case 0x2029: case 0x202F:
-        case 0x205F: case 0x3000:
-            return true;
-        default:
-            return cp >= 0x2000 && cp <= 0x200A;
-    }
-}
-
-bool is_dropped(char32_t cp) {  // identity_normalizer.cpp's dropped set
-    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200B || cp == 0xFEFF;
-}
-
+// Valid UTF-8, judged by ICU's own decoder (independently of the code under test).
 bool valid_utf8(std::string_view s) {
-    for (std::size_t pos = 0; pos < s.size();) {
-        const core::utf8::Decoded d = core::utf8::decode(s, pos);
-        if (!d.valid) return false;
-        pos += d.length;
+    const auto* b = reinterpret_cast<const uint8_t*>(s.data());
+    for (int32_t i = 0; i < static_cast<int32_t>(s.size());) {
+        UChar32 c;
+        U8_NEXT(b, i, static_cast<int32_t>(s.size()), c);
+        if (c < 0) return false;
     }
     return true;
 }
 
-// Checks of the output of normalize_email (collapse == false) or normalize_company.
 void check_text_output(std::string_view in, const std::string& out, bool collapse) {
-    const std::string what = collapse ? "normalize_company output: " : "normalize_email output: ";
-    const auto bad = [&](const char* problem) { fail((what + problem).c_str(), in, out); };
+    const char* const what = collapse ? "company output" : "email output";
+    if (!valid_utf8(out)) fail(what, in, out);
+    const auto* b = reinterpret_cast<const uint8_t*>(out.data());
     bool first = true, previous_space = false, last_space = false;
-    for (std::size_t pos = 0; pos < out.size();) {
-        const core::utf8::Decoded d = core::utf8::decode(out, pos);
-        if (d.valid) {
-            const bool space = is_space(d.code_point);
-            // A dropped code point survived (whitespace wins: email keeps inner tabs as is).
-            if (is_dropped(d.code_point) && !space) bad("a dropped code point survived");
-            if (space && first) bad("leading whitespace");
-            if (collapse && space && (previous_space || d.code_point != ' ')) {
-                bad("whitespace not collapsed to one ' '");
-            }
-            previous_space = last_space = space;
-        } else {
-            previous_space = last_space = false;
-        }
+    for (int32_t i = 0; i < static_cast<int32_t>(out.size());) {
+        UChar32 c;
+        U8_NEXT(b, i, static_cast<int32_t>(out.size()), c);
+        const bool space = u_isUWhiteSpace(c);
+        if (!space && u_charType(c) == U_CONTROL_CHAR) fail("a control character survived", in, out);
+        if (space && first) fail("leading white space", in, out);
+        if (collapse && space && (previous_space || c != ' ')) fail("white space not collapsed", in, out);
+        previous_space = last_space = space;
         first = false;
-        pos += d.length;
     }
-    if (last_space) bad("trailing whitespace");
-    if (valid_utf8(in) && !valid_utf8(out)) bad("invalid UTF-8 from valid input");
+    if (last_space) fail("trailing white space", in, out);
+}
+
+// Runs `normalize`, checking that it refuses exactly the invalid UTF-8 with 22021.
+template <typename F>
+std::optional<std::string> refused_or(std::string_view raw, F normalize) {
+    try {
+        std::string out = normalize(raw);
+        CHECK(valid_utf8(raw), "accepted invalid UTF-8", raw, out);
+        return out;
+    } catch (const core::UserError& e) {
+        CHECK(!valid_utf8(raw) && std::string_view(e.sqlstate()) == "22021",
+              "refused valid UTF-8, or with another SQLSTATE", raw, e.what());
+        return std::nullopt;
+    }
 }
 
 void check_email(std::string_view raw) {
-    const std::string once = core::normalize_email(raw);
-    check_text_output(raw, once, false);
-    CHECK(core::normalize_email(once) == once, "normalize_email is not idempotent", raw, once);
+    for (const auto mode : {core::EmailCanonicalization::none, core::EmailCanonicalization::provider}) {
+        const auto norm = [&](std::string_view s) { return core::normalize_email(s, mode); };
+        const std::optional<std::string> once = refused_or(raw, norm);
+        if (!once) continue;
+        check_text_output(raw, *once, false);
+        CHECK(norm(*once) == *once, "normalize_email is not idempotent", raw, *once);
+    }
 }
 
 void check_company(std::string_view raw) {
-    const std::string once = core::normalize_company(raw);
-    check_text_output(raw, once, true);
-    CHECK(core::normalize_company(once) == once, "normalize_company is not idempotent", raw, once);
+    const std::optional<std::string> once = refused_or(raw, core::normalize_company);
+    if (!once) return;
+    check_text_output(raw, *once, true);
+    CHECK(core::normalize_company(*once) == *once, "normalize_company is not idempotent", raw, *once);
 }
 
-void check_phone(std::string_view raw) {
-    const std::string once = core::normalize_phone(raw);
-    CHECK(once.find_first_not_of("0123456789") == std::string::npos,
-          "normalize_phone output is not ASCII digits only", raw, once);
-    const std::string twice = core::normalize_phone(once);
-    const bool call_prefix = once.size() > 2 && once[0] == '0' && once[1] == '0';
-    CHECK(twice == (call_prefix ? once.substr(2) : once),
-          "normalize_phone of its own output is not as documented", raw, twice);
+void check_phone(std::string_view raw, std::string_view region) {
+    const std::optional<std::string> text =
+        refused_or(raw, [&](std::string_view s) { return core::normalize_phone(s, region).text; });
+    if (!text) return;
+    const core::NormalizedPhone phone = core::normalize_phone(raw, region);
+    switch (phone.form) {
+        case core::NormalizedPhone::Form::none:
+            CHECK(phone.text.empty(), "no phone but text", raw, phone.text);
+            break;
+        case core::NormalizedPhone::Form::digits:
+            CHECK(!phone.text.empty() && phone.text.find_first_not_of("0123456789") == std::string::npos,
+                  "digits form is not ASCII digits", raw, phone.text);
+            break;
+        case core::NormalizedPhone::Form::e164: {
+            const std::string& t = phone.text;
+            CHECK(t.size() >= 3 && t.size() <= 17 && t[0] == '+' &&
+                      t.find_first_not_of("0123456789", 1) == std::string::npos,
+                  "E.164 form is not + and digits", raw, t);
+            for (const char* other : {"", "US", "GB", "DE"}) {
+                CHECK(core::normalize_phone(t, other).text == t, "E.164 does not normalise to itself", raw, t);
+            }
+            break;
+        }
+    }
 }
 
-void check_hash(std::string_view email, std::string_view phone, std::string_view company,
-                std::string_view input) {
-    const std::string e = core::normalize_email(email);
-    const std::string p = core::normalize_phone(phone);
-    const std::string c = core::normalize_company(company);
-    const std::string canonical = core::canonical_identity(email, phone, company);
-    CHECK(canonical == e + '\x1f' + p + '\x1f' + c,
-          "canonical_identity is not the normalised parts joined by U+001F", input, canonical);
+void check_region(std::string_view raw) {
+    const std::optional<std::string> region = core::phone_region(raw);
+    if (!region) return;
+    CHECK(region->size() == 2 && (*region)[0] >= 'A' && (*region)[0] <= 'Z' && (*region)[1] >= 'A' &&
+              (*region)[1] <= 'Z',
+          "region is not two capitals", raw, *region);
+    CHECK(core::phone_region(*region) == region, "phone_region is not idempotent", raw, *region);
+}
+
+bool hex64(const std::optional<std::string>& key) {
+    return key && key->size() == 64 && key->find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+void check_keys(std::string_view all, const core::IdentityInput& in) {
+    core::IdentityKeys keys;
+    try {
+        keys = core::identity_keys(in);
+    } catch (const core::UserError& e) {
+        CHECK(std::string_view(e.sqlstate()) == "22021", "identity_keys refused with another SQLSTATE", all, e.what());
+        CHECK(!valid_utf8(in.email) || !valid_utf8(in.phone) || !valid_utf8(in.company),
+              "identity_keys refused valid UTF-8", all, e.what());
+        return;
+    }
+    const std::string email = core::normalize_email(in.email, in.canonicalization);
+    const std::string phone = core::normalize_phone(in.phone, in.phone_region).text;
+    const std::string company = core::normalize_company(in.company);
+    CHECK(keys.email_key.has_value() == !email.empty() && (!keys.email_key || hex64(keys.email_key)),
+          "email_key", all, email);
+    CHECK(keys.phone_key.has_value() == !phone.empty() && (!keys.phone_key || hex64(keys.phone_key)),
+          "phone_key", all, phone);
+    const std::string canonical = core::canonical_identity(in);
     std::size_t separators = 0;
-    for (char ch : canonical) separators += ch == '\x1f';
-    CHECK(separators == 2, "canonical_identity does not hold exactly two 0x1F", input, canonical);
-
-    const std::optional<std::string> hash = core::dedupe_hash(email, phone, company);
-    const bool all_empty = e.empty() && p.empty() && c.empty();
-    CHECK(hash.has_value() != all_empty, "dedupe_hash nullopt iff all parts normalise empty",
-          input, hash.value_or("(nullopt)"));
-    if (!hash) return;
-    CHECK(hash->size() == 64 &&
-              hash->find_first_not_of("0123456789abcdef") == std::string::npos,
-          "dedupe_hash is not 64 lower-case hex characters", input, *hash);
-    CHECK(*hash == core::sha256_hex(canonical), "dedupe_hash != sha256_hex(canonical_identity)",
-          input, *hash);
-    const std::optional<std::string> again = core::dedupe_hash(e, phone, c);
-    CHECK(again == hash, "hash of pre-normalised email and company differs", input,
-          again.value_or("(nullopt)"));
+    for (const char c : canonical) separators += c == '\x1f';
+    CHECK(separators == 2, "canonical identity without exactly two separators", all, canonical);
+    const bool empty = email.empty() && phone.empty() && company.empty();
+    CHECK(keys.combined.has_value() == !empty, "combined key presence", all, canonical);
+    if (keys.combined) {
+        CHECK(hex64(keys.combined) && *keys.combined == core::sha256_hex(canonical), "combined key", all, canonical);
+        // Only the normalised parts count: keys of pre-normalised email and company agree.
+        const core::IdentityKeys again =
+            core::identity_keys({email, in.phone, company, in.phone_region, in.canonicalization});
+        CHECK(again.combined == keys.combined && again.email_key == keys.email_key,
+              "keys depend on more than the normalised parts", all, canonical);
+    }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
+    std::string_view parts[4];
+    std::size_t start = 0;
+    for (int i = 0; i < 3; ++i) {
+        const std::size_t nl = input.find('\n', start);
+        if (nl == std::string_view::npos) {
+            parts[i] = input.substr(start);
+            start = input.size();
+            break;
+        }
+        parts[i] = input.substr(start, nl - start);
+        start = nl + 1;
+    }
+    if (start < input.size()) parts[3] = input.substr(start);
 
-    // email \n phone \n company (the rest, newlines included, is the company).
-    const std::size_t nl1 = input.find('\n');
-    const std::size_t nl2 = nl1 == std::string_view::npos ? nl1 : input.find('\n', nl1 + 1);
-    const std::string_view email = input.substr(0, nl1);
-    const std::string_view phone =
-        nl1 == std::string_view::npos ? std::string_view() : input.substr(nl1 + 1, nl2 - nl1 - 1);
-    const std::string_view company =
-        nl2 == std::string_view::npos ? std::string_view() : input.substr(nl2 + 1);
-
-    check_email(email);
-    check_phone(phone);
-    check_company(company);
-    check_hash(email, phone, company, input);
-
-    // The whole input through every normaliser, and as each part alone.
     check_email(input);
-    check_phone(input);
     check_company(input);
-    check_hash(input, input, input, input);
-    check_hash(input, {}, {}, input);
-    check_hash({}, input, {}, input);
-    check_hash({}, {}, input, input);
+    check_region(parts[3]);
+    const std::optional<std::string> region = core::phone_region(parts[3]);
+    const std::string_view region_code = region ? std::string_view(*region) : std::string_view();
+    check_phone(input, region_code);
+    check_phone(parts[1], region_code);
+    for (const auto mode : {core::EmailCanonicalization::none, core::EmailCanonicalization::provider}) {
+        check_keys(input, {parts[0], parts[1], parts[2], region_code, mode});
+    }
     return 0;
 }

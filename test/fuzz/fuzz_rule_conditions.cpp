@@ -48,7 +48,6 @@
 #include "core/json_document.h"
 #include "core/rule_engine.h"
 #include "core/user_error.h"
-#include "core/utf8.h"
 #include "../unit/rule_reference.h"
 
 namespace core = lead_router::core;

@@ -61,8 +61,10 @@ std::string upper(std::string s) {
     return s;
 }
 
-// A phone number written in one of several equivalent ways: +CC, 00CC or bare CC prefix,
-// with brackets, dashes, dots or spaces: the same digits (country code + 10 national).
+// A phone number written in one of several equivalent international ways: +CC or 00CC
+// prefix, with brackets, dashes, dots or spaces (country code + 10 national digits).  A bare
+// CC prefix is not one of them: without a + or 00 it reads as a national number of the
+// lead's region (README "Identity").
 std::string format_phone(const std::string& cc, const std::string& national, int style) {
     const std::string a = national.substr(0, 3), b = national.substr(3, 3), c = national.substr(6);
     switch (style % 5) {
@@ -71,7 +73,7 @@ std::string format_phone(const std::string& cc, const std::string& national, int
         case 1:
             return "00" + cc + " " + a + " " + b + " " + c;
         case 2:
-            return cc + "-" + a + "-" + b + "-" + c;
+            return "+" + cc + "-" + a + "-" + b + "-" + c;
         case 3:
             return "+" + cc + "." + a + "." + b + "." + c;
         default:

@@ -13,24 +13,45 @@
 #include <string>
 #include <string_view>
 
-#include "core/identity_normalizer.h"
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
 #include "core/json_document.h"
-#include "core/utf8.h"
 
 namespace rule_reference {
 
 using lead_router::core::Json;
 
-// Case-folded code points; an invalid byte becomes a value no code point has.
+// Folded code points, by ICU's own NFKC_Casefold normaliser, applied to each run of valid
+// UTF-8; an invalid byte becomes a value no code point has.
 inline std::u32string fold(std::string_view s) {
-    namespace core = lead_router::core;
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* normalizer = icu::Normalizer2::getNFKCCasefoldInstance(status);
     std::u32string out;
-    for (std::size_t pos = 0; pos < s.size();) {
-        const core::utf8::Decoded d = core::utf8::decode(s, pos);
-        out.push_back(d.valid ? core::fold_case(d.code_point)
-                              : 0x110000 + static_cast<unsigned char>(s[pos]));
-        pos += d.length;
+    std::size_t run = 0;
+    const auto flush = [&](std::size_t end) {
+        if (end <= run) return;
+        UErrorCode error = U_ZERO_ERROR;
+        const icu::UnicodeString folded = normalizer->normalize(
+            icu::UnicodeString::fromUTF8(icu::StringPiece(s.data() + run, static_cast<int32_t>(end - run))), error);
+        for (int32_t i = 0; i < folded.length(); i = folded.moveIndex32(i, 1)) {
+            out.push_back(static_cast<char32_t>(folded.char32At(i)));
+        }
+    };
+    const auto* bytes = reinterpret_cast<const uint8_t*>(s.data());
+    for (int32_t i = 0; i < static_cast<int32_t>(s.size());) {
+        const int32_t start = i;
+        UChar32 c;
+        U8_NEXT(bytes, i, static_cast<int32_t>(s.size()), c);
+        if (c < 0) {
+            flush(static_cast<std::size_t>(start));
+            out.push_back(0x110000 + bytes[start]);
+            i = start + 1;
+            run = static_cast<std::size_t>(i);
+        }
     }
+    flush(s.size());
     return out;
 }
 

@@ -13,10 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/identity_normalizer.h"
 #include "core/json_document.h"
 #include "core/rule_engine.h"
-#include "core/utf8.h"
 #include "rule_reference.h"
 
 namespace core = lead_router::core;
