@@ -10,8 +10,9 @@
 # The Catch2, sanitizer, fuzzer and libpq client builds live in test/Makefile, the benchmark
 # driver in bench/Makefile.
 
-EXTENSION  = lead_router
-EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" extension/$(EXTENSION).control)
+# lead_router_seed_compat: the original design's seven functions over lead_router (SQL only).
+EXTENSION  = lead_router lead_router_seed_compat
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" extension/lead_router.control)
 MODULE_big = lead_router
 
 OBJS = \
@@ -68,7 +69,7 @@ OBJS = \
 	extension/functions/workspace_triggers.o \
 	worker/retry_worker.o
 
-DATA = $(wildcard extension/$(EXTENSION)--*.sql)
+DATA = $(wildcard extension/lead_router--*.sql extension/lead_router_seed_compat--*.sql)
 
 PG_CONFIG ?= pg_config
 
@@ -94,7 +95,7 @@ ISOLATION      = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test
 ISOLATION_OPTS = --inputdir=$(CURDIR)/test/isolation --outputdir=$(CURDIR)/test/isolation/output \
                  --temp-instance=$(CURDIR)/tmp_check_iso --temp-config=$(CURDIR)/test/temp_instance.conf
 
-EXTRA_CLEAN = $(EXTENSION).control $(OBJS:.o=.d) tmp_check tmp_check_iso tmp_check_unloaded \
+EXTRA_CLEAN = $(addsuffix .control,$(EXTENSION)) $(OBJS:.o=.d) tmp_check tmp_check_iso tmp_check_unloaded \
               test/isolation/output results regression.diffs regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -105,8 +106,8 @@ override CPPFLAGS := $(patsubst -I$(includedir_server),-isystem $(includedir_ser
 
 -include $(OBJS:.o=.d)
 
-# PGXS installs $(EXTENSION).control from the top directory; ours is in extension/.
-$(EXTENSION).control: extension/$(EXTENSION).control
+# PGXS installs each control file from the top directory; ours are in extension/.
+%.control: extension/%.control
 	cp $< $@
 
 # The suites one by one, so that test/run_all.sh can count each.
@@ -144,7 +145,7 @@ clean-subdirs:
 	$(MAKE) -C bench clean
 
 # The library is built for the version the control file names (LEAD_ROUTER_VERSION).
-$(OBJS): extension/$(EXTENSION).control
+$(OBJS): extension/lead_router.control
 
 # A shared library links with undefined symbols; a missing one of ours would only fail when
 # the server loads the library.  test/run_all.sh runs this after the build.

@@ -7,7 +7,10 @@
 #   extschema    @extschema@ never inside a quoted string or a dollar-quoted body
 #                (CVE-2023-39417 class), where it would be substituted unquoted
 #   qualified    every table, function, procedure, type, view and sequence it creates is
-#                created in @extschema@ (or pg_temp)
+#                created in @extschema@ (or pg_temp); in a relocatable extension (its control
+#                file beside the script says relocatable = true) every object is created
+#                unqualified, in the schema CREATE EXTENSION picks, and @extschema@ is never
+#                used (ALTER EXTENSION ... SET SCHEMA would leave it pointing at the old schema)
 #   definer      every SECURITY DEFINER routine pins its search_path (SET search_path)
 # Prints "ok N - <script>: <check>" or "not ok N - <script>: <check>: <where>" per check.
 # Exits 1 when any check failed.  Core Perl only.
@@ -85,6 +88,15 @@ sub slurp {
     return $text;
 }
 
+# Whether the extension a script belongs to is relocatable: its control file, beside the
+# script, named by the part of the file name before "--".
+sub relocatable {
+    my ($script) = @_;
+    (my $control = $script) =~ s{--[^/]*$}{.control};
+    return 0 unless -f $control;
+    return slurp($control) =~ /^\s*relocatable\s*=\s*(?:true|'true')\s*$/m ? 1 : 0;
+}
+
 # The code of every script given, for checks that look across the upgrade chain.
 my $all_code = {map { $_ => (scan(slurp($_)))[0] } @ARGV};
 
@@ -112,12 +124,20 @@ for my $script (@ARGV) {
     }
     report(!@inside, "$name: extschema", "\@extschema\@ inside quotes at line @inside");
 
-    my @unqualified;
-    while ($code =~ /\bCREATE\s+(?:TABLE|FUNCTION|PROCEDURE|TYPE|VIEW|SEQUENCE|AGGREGATE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\S+)/gi) {
-        my ($object, $at) = ($1, $-[0]);
-        push @unqualified, line_of($code, $at) . " ($object)" unless $object =~ /^(\@extschema\@|pg_temp)\./;
+    my @misplaced;
+    if (relocatable($script)) {
+        push @misplaced, line_of($code, $-[0]) . ' (@extschema@)' while $code =~ /\@extschema\@/g;
+        while ($code =~ /\bCREATE\s+(?:TABLE|FUNCTION|PROCEDURE|TYPE|VIEW|SEQUENCE|AGGREGATE)\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w"]+)\./gi) {
+            push @misplaced, line_of($code, $-[0]) . " ($1.)";
+        }
+        report(!@misplaced, "$name: qualified", "a relocatable extension names a schema at line @misplaced");
+    } else {
+        while ($code =~ /\bCREATE\s+(?:TABLE|FUNCTION|PROCEDURE|TYPE|VIEW|SEQUENCE|AGGREGATE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\S+)/gi) {
+            my ($object, $at) = ($1, $-[0]);
+            push @misplaced, line_of($code, $at) . " ($object)" unless $object =~ /^(\@extschema\@|pg_temp)\./;
+        }
+        report(!@misplaced, "$name: qualified", "created outside \@extschema\@ at line @misplaced");
     }
-    report(!@unqualified, "$name: qualified", "created outside \@extschema\@ at line @unqualified");
 
     my @unpinned;
     for my $statement (split /;/, $code) {
