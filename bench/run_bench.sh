@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # make bench: the lead_router benchmark (bench/README.md).  As root: installs missing packages,
 # builds and installs the extension and the driver, starts a throw-away server with default
-# durability (fsync and synchronous_commit on), loads the bench schema and the extension's
-# statement texts (bench/extract_statements.pl), initialises pgbench, runs
-# bench/driver/lead_router_bench, writes bench/results/<UTC timestamp>.json and .explain.md,
-# and prints the Markdown summary.  The server is stopped and removed on exit.
+# durability (fsync and synchronous_commit on), loads the bench schema, initialises pgbench,
+# runs bench/driver/lead_router_bench (which ends with the plans of the statements the
+# extension ran, captured with auto_explain), writes bench/results/<UTC timestamp>.json and
+# .explain.md, and prints the Markdown summary.  The server is stopped and removed on exit.
 #
 #   bash bench/run_bench.sh                  # the default run (< 5 minutes on 2 cores)
 #   bash bench/run_bench.sh --quick          # < 1 minute, small sizes: proves the driver works
 #   bash bench/run_bench.sh --scenarios concurrent --clients 8 --duration 20
 #   make bench BENCH_ARGS="--quick"
+#   LEAD_ROUTER_BENCH_SKIP_INSTALL=1 bash bench/run_bench.sh --quick
+#                                            # the extension as installed: builds the driver only
 #
 # Options read here: --output DIR (default bench/results), --port N (default 54333),
 # --no-pgbench (skip the pgbench ceiling), --quick (also passed on).  Every other option goes
 # to the driver (lead_router_bench --help lists them).  Exits non-zero only when the harness
-# could not run; a missed performance bar is a result, not a failure.
+# could not run (the driver's plan capture included: no statement of lead_router's captured, or
+# a plan it could not read); a missed performance bar is a result, not a failure.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,10 +53,17 @@ started=$(date +%s)
 ensure_packages || die "missing packages"
 [ -x "$PG_BIN/pgbench" ] || pgbench=0
 
-echo "== build and install (extension, benchmark driver)"
+# LEAD_ROUTER_BENCH_SKIP_INSTALL=1: bench the extension already installed (neither build nor
+# install it); the driver is built either way.
 build_log=$(mktemp /tmp/lead_router_bench_build.XXXXXX)
-if ! { make -C "$root" -s all && make -C "$root" -s install && make -C "$root/bench" -s driver; } \
-        >"$build_log" 2>&1; then
+if [ -n "${LEAD_ROUTER_BENCH_SKIP_INSTALL:-}" ] && [ "$LEAD_ROUTER_BENCH_SKIP_INSTALL" != 0 ]; then
+    echo "== build the benchmark driver (LEAD_ROUTER_BENCH_SKIP_INSTALL: the extension as installed)"
+    build() { make -C "$root/bench" -s driver; }
+else
+    echo "== build and install (extension, benchmark driver)"
+    build() { make -C "$root" -s all && make -C "$root" -s install && make -C "$root/bench" -s driver; }
+fi
+if ! build >"$build_log" 2>&1; then
     cat "$build_log"
     die "build failed"
 fi
@@ -93,16 +103,9 @@ bench_psql() {  # database, then psql arguments; SQL files are fed on stdin by t
 echo "== bench database: lead_router, bench schema, PL/pgSQL comparator"
 bench_psql postgres -c "CREATE DATABASE lead_router_bench" || die "CREATE DATABASE failed"
 bench_psql lead_router_bench -c "CREATE EXTENSION lead_router" || die "CREATE EXTENSION failed"
-for f in sql/dataset.sql plpgsql_route_lead.sql sql/explain_hot.sql; do
+for f in sql/dataset.sql plpgsql_route_lead.sql; do
     bench_psql lead_router_bench -f - <"$root/bench/$f" || die "loading bench/$f failed"
 done
-# The statement texts EXPLAINed at the end of the run, read from the sources just built (not
-# copies); the extractor fails when it cannot read a declaration or finds none.
-statements_sql=$TEMP_SERVER_DIR/statements.sql
-perl "$root/bench/extract_statements.pl" --root "$root" >"$statements_sql" ||
-    die "bench/extract_statements.pl failed"
-bench_psql lead_router_bench -f - <"$statements_sql" ||
-    die "loading the extension's statements into bench.statements failed"
 
 driver=("$root/bench/driver/lead_router_bench" --host "$TEMP_PGHOST" --port "$TEMP_PGPORT"
         --dbname lead_router_bench --scratch "$TEMP_SERVER_DIR/scratch")

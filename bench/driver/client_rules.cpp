@@ -21,21 +21,34 @@ std::string lower(std::string s) {
 
 Value from_json(const Json& j) {
     Value v;
-    switch (j.type) {
-        case Json::Type::null: break;
-        case Json::Type::string: v.kind = Value::Kind::text; v.text = lower(j.string); break;
-        case Json::Type::number: v.kind = Value::Kind::number; v.number = j.number; break;
-        case Json::Type::boolean: v.kind = Value::Kind::boolean; v.boolean = j.boolean; break;
-        default: v.kind = Value::Kind::other; break;
+    if (j.is_null()) {
+        // missing: a JSON null satisfies nothing but exists: false
+    } else if (j.is_string()) {
+        v.kind = Value::Kind::text;
+        v.text = lower(j.get<std::string>());
+    } else if (j.is_number()) {
+        v.kind = Value::Kind::number;
+        v.number = j.get<double>();
+    } else if (j.is_boolean()) {
+        v.kind = Value::Kind::boolean;
+        v.boolean = j.get<bool>();
+    } else {
+        v.kind = Value::Kind::other;  // an array or an object
     }
     return v;
+}
+
+// The elements of an array operand; none for anything else (the server validated the rule).
+const Json& elements(const Json& j) {
+    static const Json kNone = Json::array();
+    return j.is_array() ? j : kNone;
 }
 
 Value field_value(const LeadRow& lead, const std::string& field) {
     static const std::string kAttr = "attributes.";
     if (field.compare(0, kAttr.size(), kAttr) == 0) {
-        const Json* found = lead.attributes.find(field.substr(kAttr.size()));
-        return found == nullptr ? Value{} : from_json(*found);
+        const auto found = lead.attributes.find(field.substr(kAttr.size()));
+        return found == lead.attributes.end() ? Value{} : from_json(*found);
     }
     for (const auto& [name, text] : lead.columns) {
         if (name != field) continue;
@@ -66,14 +79,16 @@ std::optional<int> compare(const Value& v, const Json& operand) {
 }
 
 bool in_list(const Value& v, const Json& list) {
-    for (const Json& element : list.array) {
+    for (const Json& element : elements(list)) {
         if (compare(v, element) == 0) return true;
     }
     return false;
 }
 
 bool operator_holds(const std::string& op, const Json& operand, const Value& v) {
-    if (op == "exists") return (v.kind != Value::Kind::missing) == operand.boolean;
+    if (op == "exists") {
+        return (v.kind != Value::Kind::missing) == (operand.is_boolean() && operand.get<bool>());
+    }
     if (v.kind == Value::Kind::missing) return false;  // missing satisfies nothing else
     const bool ordered = v.kind == Value::Kind::number || v.kind == Value::Kind::text;
     if (op == "eq") return compare(v, operand) == 0;
@@ -89,14 +104,14 @@ bool operator_holds(const std::string& op, const Json& operand, const Value& v) 
         return *c <= 0;
     }
     if (op == "between") {
-        if (!ordered || operand.array.size() != 2) return false;
-        const std::optional<int> low = compare(v, operand.array[0]);
-        const std::optional<int> high = compare(v, operand.array[1]);
+        if (!ordered || !operand.is_array() || operand.size() != 2) return false;
+        const std::optional<int> low = compare(v, operand[0]);
+        const std::optional<int> high = compare(v, operand[1]);
         return low && high && *low >= 0 && *high <= 0;
     }
     if (op == "prefix" || op == "contains") {
-        if (v.kind != Value::Kind::text || operand.type != Json::Type::string) return false;
-        const std::string needle = lower(operand.string);
+        if (v.kind != Value::Kind::text || !operand.is_string()) return false;
+        const std::string needle = lower(operand.get<std::string>());
         return op == "prefix" ? v.text.compare(0, needle.size(), needle) == 0
                               : v.text.find(needle) != std::string::npos;
     }
@@ -104,23 +119,26 @@ bool operator_holds(const std::string& op, const Json& operand, const Value& v) 
 }
 
 bool predicate_holds(const Json& predicate, const Value& v) {
-    if (predicate.type == Json::Type::object) {
-        for (const auto& [op, operand] : predicate.object) {
-            if (!operator_holds(op, operand, v)) return false;
+    if (predicate.is_object()) {
+        for (const auto& item : predicate.items()) {
+            if (!operator_holds(item.key(), item.value(), v)) return false;
         }
         return true;
     }
-    if (predicate.type == Json::Type::array) return in_list(v, predicate);  // shorthand for in
+    if (predicate.is_array()) return in_list(v, predicate);  // shorthand for in
     return compare(v, predicate) == 0;                                      // shorthand for eq
 }
 
 }  // namespace
 
 bool holds(const Json& conditions, const LeadRow& lead) {
-    for (const auto& [key, value] : conditions.object) {
+    if (!conditions.is_object()) return false;  // the server accepts objects only
+    for (const auto& item : conditions.items()) {
+        const std::string& key = item.key();
+        const Json& value = item.value();
         if (key == "any") {
             bool any = false;
-            for (const Json& alternative : value.array) {
+            for (const Json& alternative : elements(value)) {
                 if (holds(alternative, lead)) {
                     any = true;
                     break;
@@ -128,7 +146,7 @@ bool holds(const Json& conditions, const LeadRow& lead) {
             }
             if (!any) return false;
         } else if (key == "all") {
-            for (const Json& alternative : value.array) {
+            for (const Json& alternative : elements(value)) {
                 if (!holds(alternative, lead)) return false;
             }
         } else if (!predicate_holds(value, field_value(lead, key))) {

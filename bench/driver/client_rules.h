@@ -1,9 +1,15 @@
-// Rule evaluation in the client, as the seed design's service does it (seed 001, "Evaluate
-// routing rules under lock": fetch the rules, then evaluateRules(lead, rules) in TypeScript).
-// Written from the rule language of README "Rules"; conditions are parsed with the
-// extension's own JSON reader (extension/core/json.cpp, compiled into the driver), so the only
-// thing this file decides is what a client would: which rule matches.  Text is folded with
-// ASCII tolower (the benchmark's data is ASCII).
+// The seed flow's rule evaluation, in the client: a faithful re-implementation of the seed
+// design's TypeScript evaluator, LeadRoutingService.evaluateRules(lead, rules) (seed 001,
+// "Atomic Routing Flow", step 3 "Evaluate routing rules under lock", and "Rule Evaluation
+// (Under lock)": fetch the workspace's active rules ordered by priority descending, evaluate
+// their conditions over the lead's fields — industry, size, location, … — and take the
+// highest-priority match).  It decides nothing the seed's client would not: the rules come
+// in the order the seed's query gives them (flows.cpp: `is_active`, `priority DESC`) and the
+// first whose conditions all hold wins.  The seed documents name the fields, not the
+// operators; the conditions are lead_router's rule documents (README "Rules"), evaluated here
+// with those semantics so that a lead routes to the same partner whichever side decides.
+// The documents are parsed into the core's own tree (core/json_document.h: nlohmann's
+// ordered_json).  Text is folded with ASCII tolower (the benchmark's data is ASCII).
 #pragma once
 
 #include <optional>
@@ -11,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/json.h"
+#include "core/json_document.h"
 
 namespace bench::client_rules {
 

@@ -13,8 +13,7 @@ const char* const kRetryWorkspace = "30000000-0000-4000-8000-000000000001";
 void Dataset::grow_history(long long target) {
     long long h = history();
     while (h < target) {
-        h = std::stoll(admin_.scalar("SELECT bench.grow_history($1::bigint, $2::integer)",
-                                     {std::to_string(target), std::to_string(kHistoryChunk)}));
+        h = count("SELECT bench.grow_history($1::bigint, $2::integer)", target, kHistoryChunk);
         std::fprintf(stderr, "  history: %lld leads\n", h);
     }
     settle();
@@ -26,84 +25,76 @@ void Dataset::grow_history(long long target) {
 // routing.  The server's checkpoint_timeout / max_wal_size keep checkpoints out of the run;
 // the runner notes any that happens during a measurement anyway.
 void Dataset::settle() {
-    admin_.exec("VACUUM (ANALYZE) lead_router.leads");
-    admin_.exec("VACUUM (ANALYZE) lead_router.routing_queue");
+    exec("VACUUM (ANALYZE) lead_router.leads");
+    exec("VACUUM (ANALYZE) lead_router.routing_queue");
 }
 
 WorkingSet Dataset::prepare(long n, double dup_share, double nomatch_share,
                             const std::string& source_workspace) {
-    const Param source = source_workspace.empty() ? Param() : Param(source_workspace);
-    admin_.exec("SELECT bench.new_working_set($1::integer, $2::float8, $3::float8, $4::uuid)",
-                {std::to_string(n), std::to_string(dup_share), std::to_string(nomatch_share), source});
+    const char* source = source_workspace.empty() ? nullptr : source_workspace.c_str();  // NULL
+    exec("SELECT bench.new_working_set($1::integer, $2::float8, $3::float8, $4::uuid)", n,
+         dup_share, nomatch_share, source);
     settle();
     WorkingSet ws;
-    Result ids = admin_.exec("SELECT * FROM bench.working_set_ids()");
-    ws.ids.reserve(static_cast<std::size_t>(ids.rows()));
-    for (int i = 0; i < ids.rows(); ++i) ws.ids.push_back(ids.text(i, 0));
-    ws.leads_in_table = std::stoll(admin_.scalar("SELECT count(*) FROM lead_router.leads"));
+    const pqxx::result ids = exec("SELECT * FROM bench.working_set_ids()");
+    ws.ids.reserve(ids.size());
+    for (const pqxx::row& row : ids) ws.ids.push_back(row[0].c_str());
+    ws.leads_in_table = leads_in_table();
     return ws;
 }
 
 long long Dataset::prepare_retry_queue(long n) {
     // Leads of the rule-less retry workspace: every routing attempt queues them.
-    admin_.exec("SELECT bench.new_working_set($1::integer, 0, 1, $2::uuid)",
-                {std::to_string(n), kRetryWorkspace});
-    while (std::stoll(admin_.scalar(
-               "SELECT count(*) FROM lead_router.route_pending_leads(1000)")) > 0) {
+    exec("SELECT bench.new_working_set($1::integer, 0, 1, $2::uuid)", n, kRetryWorkspace);
+    while (count("SELECT count(*) FROM lead_router.route_pending_leads(1000)") > 0) {
     }
-    admin_.exec(
+    exec(
         "INSERT INTO lead_router.routing_rules"
         "       (workspace_id, name, priority, conditions, destination_workspace_id)"
         " VALUES ($1::uuid, 'Retry catch-all', 1, '{}', (bench.partner_workspaces())[1])",
-        {kRetryWorkspace});
-    admin_.exec("UPDATE lead_router.routing_queue SET next_retry_at = now() - interval '1 second'"
-                " WHERE processed_at IS NULL AND workspace_id = $1::uuid",
-                {kRetryWorkspace});
-    admin_.exec("UPDATE lead_router.leads SET routing_due_at = now() - interval '1 second'"
-                " WHERE routing_status = 'pending' AND source_workspace_id = $1::uuid",
-                {kRetryWorkspace});
+        kRetryWorkspace);
+    exec("UPDATE lead_router.routing_queue SET next_retry_at = now() - interval '1 second'"
+         " WHERE processed_at IS NULL AND workspace_id = $1::uuid",
+         kRetryWorkspace);
+    exec("UPDATE lead_router.leads SET routing_due_at = now() - interval '1 second'"
+         " WHERE routing_status = 'pending' AND source_workspace_id = $1::uuid",
+         kRetryWorkspace);
     settle();
-    return std::stoll(admin_.scalar(
-        "SELECT count(*) FROM lead_router.routing_queue"
-        " WHERE processed_at IS NULL AND next_retry_at <= now() AND workspace_id = $1::uuid",
-        {kRetryWorkspace}));
+    return due_retries();
 }
 
 long long Dataset::due_retries() {
-    return std::stoll(admin_.scalar(
-        "SELECT count(*) FROM lead_router.routing_queue"
-        " WHERE processed_at IS NULL AND next_retry_at <= now() AND workspace_id = $1::uuid",
-        {kRetryWorkspace}));
+    return count("SELECT count(*) FROM lead_router.routing_queue"
+                 " WHERE processed_at IS NULL AND next_retry_at <= now() AND workspace_id = $1::uuid",
+                 kRetryWorkspace);
 }
 
 long long Dataset::routed_retries() {
-    return std::stoll(admin_.scalar(
-        "SELECT count(*) FROM lead_router.leads"
-        " WHERE source_workspace_id = $1::uuid AND routing_status = 'routed'",
-        {kRetryWorkspace}));
+    return count("SELECT count(*) FROM lead_router.leads"
+                 " WHERE source_workspace_id = $1::uuid AND routing_status = 'routed'",
+                 kRetryWorkspace);
 }
 
 bool Dataset::worker_serves_this_database() {
-    return admin_.scalar(
-               "SELECT current_setting('lead_router.database', true) = current_database()"
-               "   AND EXISTS (SELECT 1 FROM pg_stat_activity"
-               "                WHERE backend_type = 'lead_router worker'"
-               "                  AND datname = current_database())") == "t";
+    return exec("SELECT current_setting('lead_router.database', true) = current_database()"
+                "   AND EXISTS (SELECT 1 FROM pg_stat_activity"
+                "                WHERE backend_type = 'lead_router worker'"
+                "                  AND datname = current_database())")[0][0]
+        .as<bool>(false);
 }
 
 void Dataset::enable_worker(bool on) {
-    admin_.exec(on ? "ALTER SYSTEM SET lead_router.worker_enabled = on"
-                   : "ALTER SYSTEM RESET lead_router.worker_enabled");
-    admin_.exec("SELECT pg_reload_conf()");
+    exec(on ? "ALTER SYSTEM SET lead_router.worker_enabled = on"
+            : "ALTER SYSTEM RESET lead_router.worker_enabled");
+    exec("SELECT pg_reload_conf()");
 }
 
 void Dataset::drop_retry_rule() {
-    admin_.exec("DELETE FROM lead_router.routing_rules WHERE workspace_id = $1::uuid",
-                {kRetryWorkspace});
+    exec("DELETE FROM lead_router.routing_rules WHERE workspace_id = $1::uuid", kRetryWorkspace);
 }
 
 bool Dataset::has_function(const std::string& signature) {
-    return admin_.scalar("SELECT to_regprocedure($1) IS NOT NULL", {signature}) == "t";
+    return exec("SELECT to_regprocedure($1) IS NOT NULL", signature)[0][0].as<bool>();
 }
 
 }  // namespace bench

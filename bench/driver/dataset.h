@@ -4,9 +4,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "pq.h"
+#include <pqxx/pqxx>
 
 namespace bench {
 
@@ -17,9 +18,10 @@ struct WorkingSet {
 
 class Dataset {
 public:
-    explicit Dataset(Connection& admin) : admin_(admin) {}
+    explicit Dataset(pqxx::connection& admin) : admin_(admin) {}
 
-    long long history() { return std::stoll(admin_.scalar("SELECT history FROM bench.state")); }
+    long long history() { return count("SELECT history FROM bench.state"); }
+    long long leads_in_table() { return count("SELECT count(*) FROM lead_router.leads"); }
 
     // Grows the history to `target` leads in chunks (each its own transaction), then VACUUM
     // ANALYZE: what a table that has been in production looks like to the planner.
@@ -47,7 +49,22 @@ public:
 
 private:
     void settle();  // VACUUM (ANALYZE)
-    Connection& admin_;
+
+    // One statement on the admin connection, in its own transaction (autocommit), its values
+    // as parameters.
+    template <typename... Args>
+    pqxx::result exec(const std::string& sql, Args&&... args) {
+        pqxx::nontransaction tx{admin_};
+        return tx.exec_params(sql, std::forward<Args>(args)...);
+    }
+    // The integer a one-row, one-column statement returns.
+    template <typename... Args>
+    long long count(const std::string& sql, Args&&... args) {
+        pqxx::nontransaction tx{admin_};
+        return tx.exec_params1(sql, std::forward<Args>(args)...)[0].template as<long long>();
+    }
+
+    pqxx::connection& admin_;
 };
 
 }  // namespace bench

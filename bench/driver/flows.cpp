@@ -9,12 +9,19 @@ namespace {
 
 bool is_success(const std::string& status) { return status == "routed" || status == "duplicate"; }
 
+// Defines the statement and prepares it on the server now (libpqxx would otherwise prepare it
+// on its first use, inside the timed operation).
+void prepare_statement(pqxx::connection& conn, const std::string& name, const std::string& sql) {
+    conn.prepare(name, sql);
+    conn.prepare_now(name);
+}
+
 // Shared bookkeeping of the single-lead flows: pick a lead, route it, count the outcome.
 class SingleLeadFlow : public Flow {
 public:
     explicit SingleLeadFlow(LeadPicker& picker) : picker_(picker) {}
 
-    bool run_once(Connection& conn, Tally& tally, std::mt19937_64& rng) override {
+    bool run_once(pqxx::connection& conn, Tally& tally, std::mt19937_64& rng) override {
         const std::optional<std::size_t> lead = picker_.take(rng);
         if (!lead) return false;
         std::string status;
@@ -46,25 +53,31 @@ public:
 protected:
     // Routes one lead; returns route_lead's status (routed, duplicate, queued, failed, locked,
     // expired).
-    virtual std::string route(Connection& conn, const std::string& lead_id,
+    virtual std::string route(pqxx::connection& conn, const std::string& lead_id,
                               std::mt19937_64& rng) = 0;
 
 private:
     LeadPicker& picker_;
 };
 
+// One statement per lead, its first column the status; $1 the lead, $2 (when the statement
+// has one) max_attempts.
 class OneCallFlow : public SingleLeadFlow {
 public:
-    OneCallFlow(LeadPicker& picker, std::string sql) : SingleLeadFlow(picker), sql_(std::move(sql)) {}
-    void prepare(Connection& conn) override { conn.prepare("route", sql_); }
+    OneCallFlow(LeadPicker& picker, std::string sql, int max_attempts = 0)
+        : SingleLeadFlow(picker), sql_(std::move(sql)), max_attempts_(max_attempts) {}
+    void prepare(pqxx::connection& conn) override { prepare_statement(conn, "route", sql_); }
 
 protected:
-    std::string route(Connection& conn, const std::string& lead_id, std::mt19937_64&) override {
-        return conn.exec_prepared("route", {lead_id}).text(0, 0);
+    std::string route(pqxx::connection& conn, const std::string& lead_id, std::mt19937_64&) override {
+        pqxx::nontransaction tx{conn};
+        if (max_attempts_ > 0) return tx.exec_prepared1("route", lead_id, max_attempts_)[0].c_str();
+        return tx.exec_prepared1("route", lead_id)[0].c_str();
     }
 
 private:
     std::string sql_;
+    int max_attempts_;
 };
 
 std::string random_uuid(std::mt19937_64& rng) {
@@ -78,86 +91,96 @@ std::string random_uuid(std::mt19937_64& rng) {
     return out;
 }
 
+std::optional<std::string> optional_text(const pqxx::field& f) {
+    if (f.is_null()) return std::nullopt;
+    return std::string(f.c_str(), f.size());
+}
+
 // The seed design's routeLead() (seed 001, "Atomic Routing Flow"), one RPC per step, each in
-// its own transaction (autocommit), as supabase.rpc() and supabase.from() run them.
+// its own transaction (autocommit: a nontransaction), as supabase.rpc() and supabase.from()
+// run them.
 class SeedFlow : public SingleLeadFlow {
 public:
     using SingleLeadFlow::SingleLeadFlow;
 
-    void prepare(Connection& conn) override {
-        conn.prepare("acquire", "SELECT lead_router.acquire_routing_lock($1::uuid, $2::uuid)");
-        conn.prepare("fetch_lead", "SELECT * FROM lead_router.leads WHERE id = $1::uuid");
-        conn.prepare("duplicates",
-                     "SELECT id, workspace_id FROM lead_router.check_cross_partner_duplicate("
-                     "$1::text, $2::uuid)");
-        conn.prepare("rules",
-                     "SELECT id, conditions, destination_workspace_id"
-                     "  FROM lead_router.routing_rules"
-                     " WHERE workspace_id = $1::uuid AND is_active ORDER BY priority DESC");
-        conn.prepare("complete",
-                     "SELECT lead_router.complete_routing($1::uuid, $2::uuid, $3::uuid, $4::uuid)");
-        conn.prepare("fail", "SELECT lead_router.fail_routing($1::uuid, $2::text, $3::uuid, 3)");
+    void prepare(pqxx::connection& conn) override {
+        prepare_statement(conn, "acquire", "SELECT lead_router.acquire_routing_lock($1::uuid, $2::uuid)");
+        prepare_statement(conn, "fetch_lead", "SELECT * FROM lead_router.leads WHERE id = $1::uuid");
+        prepare_statement(conn, "duplicates",
+                          "SELECT id, workspace_id FROM lead_router.check_cross_partner_duplicate("
+                          "$1::text, $2::uuid)");
+        prepare_statement(conn, "rules",
+                          "SELECT id, conditions, destination_workspace_id"
+                          "  FROM lead_router.routing_rules"
+                          " WHERE workspace_id = $1::uuid AND is_active ORDER BY priority DESC");
+        prepare_statement(conn, "complete",
+                          "SELECT lead_router.complete_routing($1::uuid, $2::uuid, $3::uuid, $4::uuid)");
+        prepare_statement(conn, "fail",
+                          "SELECT lead_router.fail_routing($1::uuid, $2::text, $3::uuid, 3)");
     }
 
 protected:
-    std::string route(Connection& conn, const std::string& lead_id, std::mt19937_64& rng) override {
+    std::string route(pqxx::connection& conn, const std::string& lead_id, std::mt19937_64& rng) override {
+        using client_rules::Json;
+        pqxx::nontransaction tx{conn};
         const std::string owner = random_uuid(rng);  // crypto.randomUUID()
         // 1. acquire the lock
-        if (!conn.exec_prepared("acquire", {lead_id, owner}).boolean(0, 0)) return "locked";
+        if (!tx.exec_prepared1("acquire", lead_id, owner)[0].as<bool>()) return "locked";
         // 2. the lead
-        Result row = conn.exec_prepared("fetch_lead", {lead_id});
-        const std::string source = row.text(0, row.column("source_workspace_id"));
-        const std::optional<std::string> hash = row.optional(0, row.column("dedupe_hash"));
+        const pqxx::row row = tx.exec_prepared1("fetch_lead", lead_id);
+        const std::string source = row["source_workspace_id"].c_str();
+        const std::optional<std::string> hash = optional_text(row["dedupe_hash"]);
         // 3. cross-partner duplicate: the seed marks it routed with complete_routing ("Mark as
         //    routed but flag as duplicate"); with these primitives that means completing it to
         //    the partner that already owns the person, without a rule (they cannot set
         //    duplicate_of, and complete_routing only routes to a partner)
         if (hash) {
-            Result owners = conn.exec_prepared("duplicates", {*hash, source});
-            if (owners.rows() > 0) {
-                const bool done = conn.exec_prepared("complete", {lead_id, owners.text(0, 1),
-                                                                  std::nullopt, owner})
-                                      .boolean(0, 0);
+            const pqxx::result owners = tx.exec_prepared("duplicates", *hash, source);
+            if (!owners.empty()) {
+                const bool done = tx.exec_prepared1("complete", lead_id, owners[0][1].c_str(),
+                                                    nullptr, owner)[0]
+                                      .as<bool>();
                 return done ? "duplicate" : "lost_lock";
             }
         }
         // 4. the rules, evaluated here
-        Result rules_result = conn.exec_prepared("rules", {source});
+        const pqxx::result rules_result = tx.exec_prepared("rules", source);
         std::vector<client_rules::Rule> rules;
-        rules.reserve(static_cast<std::size_t>(rules_result.rows()));
-        for (int i = 0; i < rules_result.rows(); ++i) {
-            rules.push_back({rules_result.text(i, 0), rules_result.text(i, 2),
-                             lead_router::core::parse_json(rules_result.raw(i, 1))});
+        rules.reserve(rules_result.size());
+        for (const pqxx::row& r : rules_result) {
+            rules.push_back({r[0].c_str(), r[2].c_str(), Json::parse(r[1].c_str())});
         }
         client_rules::LeadRow lead;
         for (const char* name : {"company_industry", "company_size", "company_location", "country",
                                  "email", "phone", "company_name", "company_domain"}) {
-            lead.columns.emplace_back(name, row.optional(0, row.column(name)));
+            lead.columns.emplace_back(name, optional_text(row[name]));
         }
-        lead.attributes = lead_router::core::parse_json(row.raw(0, row.column("attributes")));
+        const pqxx::field attributes = row["attributes"];
+        lead.attributes = attributes.is_null() ? Json::object() : Json::parse(attributes.c_str());
         const client_rules::Rule* match = client_rules::first_match(rules, lead);
         // 5. complete, or fail (queued for retry / failed for good)
         if (match != nullptr) {
-            const bool done = conn.exec_prepared("complete", {lead_id, match->destination,
-                                                              match->id, owner})
-                                  .boolean(0, 0);
+            const bool done =
+                tx.exec_prepared1("complete", lead_id, match->destination, match->id, owner)[0]
+                    .as<bool>();
             return done ? "routed" : "lost_lock";
         }
-        return conn.exec_prepared("fail", {lead_id, "No matching rule", owner}).text(0, 0);
+        return tx.exec_prepared1("fail", lead_id, "No matching rule", owner)[0].c_str();
     }
 };
 
 class BatchFlow : public Flow {
 public:
-    BatchFlow(std::string sql, int batch_size) : sql_(std::move(sql)), batch_(std::to_string(batch_size)) {}
-    void prepare(Connection& conn) override { conn.prepare("batch", sql_); }
+    BatchFlow(std::string sql, int batch_size) : sql_(std::move(sql)), batch_(batch_size) {}
+    void prepare(pqxx::connection& conn) override { prepare_statement(conn, "batch", sql_); }
 
-    bool run_once(Connection& conn, Tally& tally, std::mt19937_64&) override {
+    bool run_once(pqxx::connection& conn, Tally& tally, std::mt19937_64&) override {
         try {
-            Result r = conn.exec_prepared("batch", {batch_});
-            if (r.rows() == 0) return false;
-            for (int i = 0; i < r.rows(); ++i) {
-                const std::string status = r.text(i, 0);
+            pqxx::nontransaction tx{conn};
+            const pqxx::result r = tx.exec_prepared("batch", batch_);
+            if (r.empty()) return false;
+            for (const pqxx::row& row : r) {
+                const std::string status = row[0].c_str();
                 ++tally.items;
                 if (status == "locked") {
                     ++tally.lock_failed;
@@ -176,28 +199,30 @@ public:
 
 private:
     std::string sql_;
-    std::string batch_;
+    int batch_;
 };
 
 class RetryFlow : public Flow {
 public:
-    explicit RetryFlow(int batch_size) : batch_(std::to_string(batch_size)) {}
-    void prepare(Connection& conn) override {
-        conn.prepare("retry", "SELECT processed, routed, requeued, failed"
-                              "  FROM lead_router.process_retry_queue($1::integer)");
+    explicit RetryFlow(int batch_size) : batch_(batch_size) {}
+    void prepare(pqxx::connection& conn) override {
+        prepare_statement(conn, "retry",
+                          "SELECT processed, routed, requeued, failed"
+                          "  FROM lead_router.process_retry_queue($1::integer)");
     }
 
-    bool run_once(Connection& conn, Tally& tally, std::mt19937_64&) override {
+    bool run_once(pqxx::connection& conn, Tally& tally, std::mt19937_64&) override {
         try {
-            Result r = conn.exec_prepared("retry", {batch_});
-            const long processed = r.integer(0, 0);
+            pqxx::nontransaction tx{conn};
+            const pqxx::row r = tx.exec_prepared1("retry", batch_);
+            const long processed = r[0].as<long>();
             if (processed == 0) return false;
             tally.items += processed;
             tally.leads += processed;
-            tally.succeeded += r.integer(0, 1);
-            tally.count("routed", r.integer(0, 1));
-            tally.count("requeued", r.integer(0, 2));
-            tally.count("failed", r.integer(0, 3));
+            tally.succeeded += r[1].as<long>();
+            tally.count("routed", r[1].as<long>());
+            tally.count("requeued", r[2].as<long>());
+            tally.count("failed", r[3].as<long>());
         } catch (const std::exception& e) {
             tally.error(e.what());
         }
@@ -206,7 +231,36 @@ public:
     }
 
 private:
-    std::string batch_;
+    int batch_;
+};
+
+class OnceFlow : public Flow {
+public:
+    explicit OnceFlow(std::vector<std::string> statements) : statements_(std::move(statements)) {}
+    void prepare(pqxx::connection& conn) override {
+        for (std::size_t i = 0; i < statements_.size(); ++i) {
+            prepare_statement(conn, "once_" + std::to_string(i), statements_[i]);
+        }
+    }
+
+    bool run_once(pqxx::connection& conn, Tally& tally, std::mt19937_64&) override {
+        if (next_ >= statements_.size()) return false;
+        try {
+            pqxx::nontransaction tx{conn};
+            tx.exec_prepared("once_" + std::to_string(next_));
+            tally.count("done");
+        } catch (const std::exception& e) {
+            tally.error(e.what());
+        }
+        ++next_;
+        ++tally.ops;
+        ++tally.items;
+        return true;
+    }
+
+private:
+    std::vector<std::string> statements_;
+    std::size_t next_ = 0;
 };
 
 }  // namespace
@@ -234,6 +288,12 @@ std::unique_ptr<Flow> make_single_lead_flow(Variant variant, LeadPicker& picker)
     return nullptr;
 }
 
+std::unique_ptr<Flow> make_route_lead_flow(LeadPicker& picker, int max_attempts) {
+    return std::make_unique<OneCallFlow>(
+        picker, "SELECT status FROM lead_router.route_lead($1::uuid, NULL, $2::integer)",
+        max_attempts);
+}
+
 std::unique_ptr<Flow> make_batch_flow(int batch_size) {
     return std::make_unique<BatchFlow>(
         "SELECT status FROM lead_router.route_pending_leads($1::integer)", batch_size);
@@ -241,6 +301,10 @@ std::unique_ptr<Flow> make_batch_flow(int batch_size) {
 
 std::unique_ptr<Flow> make_retry_flow(int batch_size) {
     return std::make_unique<RetryFlow>(batch_size);
+}
+
+std::unique_ptr<Flow> make_once_flow(std::vector<std::string> statements) {
+    return std::make_unique<OnceFlow>(std::move(statements));
 }
 
 }  // namespace bench

@@ -7,38 +7,23 @@
 namespace bench {
 namespace {
 
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
+using lead_router::core::Json;
+
+// A figure for the JSON, rounded to `decimals` places (an integer with none); null when it is
+// not finite (a latency not timed per operation).
+Json figure(double v, int decimals) {
+    if (!std::isfinite(v)) return nullptr;
+    if (decimals == 0) return std::llround(v);
+    const double scale = std::pow(10.0, decimals);
+    return std::round(v * scale) / scale;
 }
 
-std::string json_number(double v, int decimals = 3) {
-    if (!std::isfinite(v)) return "null";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
+Json figure(const std::optional<double>& v, int decimals) {
+    return v ? figure(*v, decimals) : Json(nullptr);
 }
 
-std::string json_optional(const std::optional<double>& v, int decimals = 4) {
-    return v ? json_number(*v, decimals) : "null";
-}
+// A text that is null when empty.
+Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 
 std::string fixed(double v, int decimals) {
     if (!std::isfinite(v)) return "–";
@@ -112,25 +97,6 @@ std::string target_text(const Bar& b) {
     if (b.unit == "x") return op + fixed(b.target, 2) + "×";
     if (b.unit == "ms") return op + fixed(b.target, 0) + " ms";
     return op + with_commas(b.target) + " " + b.unit;
-}
-
-// An argument as the EXPLAIN Markdown shows it: a long array literal (the 100 lead ids of a batch
-// statement) as its first two elements and its length; the JSON keeps every value.
-std::string shown_arg(const std::string& a) {
-    if (a.size() <= 120 || a.front() != '{' || a.back() != '}') return "'" + a + "'";
-    std::size_t elements = 1, cut = 0;
-    bool quoted = false;
-    for (std::size_t i = 1; i + 1 < a.size(); ++i) {
-        if (a[i] == '\\') {
-            ++i;
-        } else if (a[i] == '"') {
-            quoted = !quoted;
-        } else if (a[i] == ',' && !quoted) {
-            if (++elements == 3) cut = i;
-        }
-    }
-    if (cut == 0) return "'" + a + "'";
-    return "'" + a.substr(0, cut) + ",…}' (" + std::to_string(elements) + " elements)";
 }
 
 }  // namespace
@@ -252,103 +218,143 @@ std::string to_markdown(const RunInfo& run) {
 
 std::string explain_markdown(const RunInfo& run) {
     std::ostringstream out;
-    out << "EXPLAIN (ANALYZE, BUFFERS) on a table of " << with_commas(run.explain_table_leads)
-        << " leads, " << (run.generic_plans ? "generic" : "custom")
-        << " plans (PREPARE + EXPLAIN EXECUTE), " << run.started_at << "\n\n";
+    out << "Plans of the statements lead_router's functions ran, captured with auto_explain"
+           " (ANALYZE, BUFFERS, TRIGGERS; nested statements) in one short pass on a table of "
+        << with_commas(run.explain_table_leads) << " leads, "
+        << (run.generic_plans ? "plan_cache_mode = auto (the extension prepares its statements"
+                                " with CURSOR_OPT_GENERIC_PLAN: generic plans)"
+                              : "plan_cache_mode = force_custom_plan (--custom-plans)")
+        << ", " << run.started_at << ". Per caller and statement: executions captured, their"
+           " mean and maximum duration as auto_explain measured them (instrumentation"
+           " included), the access paths and the plan of the median execution.\n\n";
+    if (!run.explain_problems.empty()) {
+        out << "**The capture failed:**\n\n";
+        for (const std::string& p : run.explain_problems) out << "- " << p << "\n";
+        out << "\n";
+    }
+    out << "| statement | what it does | calls | mean ms | max ms | access paths |\n"
+           "|---|---|--:|--:|--:|---|\n";
     for (const ExplainPlan& e : run.explains) {
-        out << "#### " << e.name << " — " << e.source << "\n\n```sql\n" << e.statement << "\n```\n\n";
-        out << "Parameters:";
-        for (std::size_t i = 0; i < e.args.size(); ++i) {
-            out << (i == 0 ? " " : ", ") << "$" << i + 1 << " = "
-                << (e.args[i] ? shown_arg(*e.args[i]) : "NULL");
-        }
-        out << "\n\n```\n" << e.plan << "```\n\n";
+        std::string paths;
+        for (const std::string& p : e.access_paths) paths += (paths.empty() ? "" : ", ") + p;
+        out << "| " << e.name << " | " << e.summary << " | "
+            << with_commas(static_cast<double>(e.calls)) << " | "
+            << fixed(e.mean_ms, 3) << " | " << fixed(e.max_ms, 3) << " | " << paths << " |\n";
+    }
+    out << "\n";
+    for (const ExplainPlan& e : run.explains) {
+        out << "#### " << e.name << ": " << e.summary << "\n\n```sql\n" << e.statement << "\n```\n\n"
+            << with_commas(static_cast<double>(e.calls)) << " executions, mean "
+            << fixed(e.mean_ms, 3) << " ms, max " << fixed(e.max_ms, 3)
+            << " ms; the median one (" << fixed(e.median_ms, 3) << " ms):\n\n```\n" << e.plan
+            << "```\n\n";
     }
     return out.str();
 }
 
 std::string to_json(const RunInfo& run) {
-    std::ostringstream o;
-    o << "{\n  \"schema_version\": 1,\n";
-    o << "  \"started_at\": " << json_string(run.started_at) << ",\n";
-    o << "  \"finished_at\": " << json_string(run.finished_at) << ",\n";
-    o << "  \"wall_s\": " << json_number(run.wall_s, 1) << ",\n";
-    o << "  \"git_commit\": " << json_string(run.git_commit) << ",\n";
-    o << "  \"git_dirty\": " << (run.git_dirty ? "true" : "false") << ",\n";
-    o << "  \"server_version\": " << json_string(run.server_version) << ",\n";
-    o << "  \"server_version_full\": " << json_string(run.server_version_full) << ",\n";
-    o << "  \"extension_version\": " << json_string(run.extension_version) << ",\n";
-    o << "  \"settings\": {";
-    for (std::size_t i = 0; i < run.settings.size(); ++i) {
-        o << (i ? ", " : "") << json_string(run.settings[i].first) << ": "
-          << json_string(run.settings[i].second);
+    Json settings = Json::object();
+    for (const auto& [name, value] : run.settings) settings[name] = value;
+
+    Json measurements = Json::array();
+    for (const Measurement& m : run.measurements) {
+        Json outcomes = Json::object();
+        for (const auto& [status, n] : m.tally.outcomes) outcomes[status] = n;
+        measurements.push_back({
+            {"scenario", m.scenario},
+            {"variant", m.variant},
+            {"clients", m.clients},
+            {"scale_size", m.scale_size > 0 ? Json(m.scale_size) : Json(nullptr)},
+            {"leads_in_table", m.leads_in_table},
+            {"working_set", m.working_set},
+            {"skipped", text_or_null(m.skipped)},
+            {"duration_s", figure(m.duration_s, 3)},
+            {"exhausted", m.exhausted},
+            {"ops", m.tally.ops},
+            {"items", m.tally.items},
+            {"leads", m.tally.leads},
+            {"errors", m.tally.errors},
+            {"throughput_ops_s", figure(m.throughput_ops_s, 1)},
+            {"throughput_leads_s", figure(m.throughput_leads_s, 1)},
+            {"p50_ms", figure(m.p50_ms, 3)},
+            {"p95_ms", figure(m.p95_ms, 3)},
+            {"p99_ms", figure(m.p99_ms, 3)},
+            {"mean_ms", figure(m.mean_ms, 3)},
+            {"max_ms", figure(m.max_ms, 3)},
+            {"wal_bytes", m.wal_bytes},
+            {"wal_bytes_per_lead",
+             m.tally.leads > 0 ? figure(static_cast<double>(m.wal_bytes) / m.tally.leads, 0)
+                               : Json(nullptr)},
+            {"wal_syncs", m.wal_syncs},
+            {"checkpoints", m.checkpoints},
+            {"success_rate", figure(m.success_rate, 4)},
+            {"lock_acquisition_rate", figure(m.lock_acquisition_rate, 4)},
+            {"outcomes", outcomes},
+            {"first_error", text_or_null(m.tally.first_error)},
+            {"note", text_or_null(m.note)},
+        });
     }
-    o << "},\n  \"machine\": {\"nproc\": " << run.nproc << ", \"memory_mb\": " << run.memory_mb
-      << ", \"cpu_model\": " << json_string(run.cpu_model) << ", \"kernel\": "
-      << json_string(run.kernel) << ", \"loadavg_at_start\": " << json_string(run.loadavg) << "},\n";
-    o << "  \"parameters\": {";
-    for (std::size_t i = 0; i < run.parameters.size(); ++i) {
-        o << (i ? ", " : "") << json_string(run.parameters[i].first) << ": "
-          << run.parameters[i].second;
+
+    Json bars = Json::array();
+    for (const Bar& b : run.bars) {
+        bars.push_back({
+            {"id", b.id},
+            {"description", b.description},
+            {"comparison", b.comparison},
+            {"target", figure(b.target, 2)},
+            {"unit", b.unit},
+            {"measured", figure(b.measured, 4)},
+            {"verdict", b.verdict},
+            {"detail", text_or_null(b.detail)},
+        });
     }
-    o << "},\n  \"measurements\": [";
-    for (std::size_t i = 0; i < run.measurements.size(); ++i) {
-        const Measurement& m = run.measurements[i];
-        o << (i ? ",\n" : "\n") << "    {\"scenario\": " << json_string(m.scenario)
-          << ", \"variant\": " << json_string(m.variant) << ", \"clients\": " << m.clients
-          << ", \"scale_size\": " << (m.scale_size > 0 ? std::to_string(m.scale_size) : "null")
-          << ", \"leads_in_table\": " << m.leads_in_table << ", \"working_set\": "
-          << m.working_set << ",\n     \"skipped\": "
-          << (m.skipped.empty() ? "null" : json_string(m.skipped))
-          << ", \"duration_s\": " << json_number(m.duration_s) << ", \"exhausted\": "
-          << (m.exhausted ? "true" : "false") << ", \"ops\": " << m.tally.ops
-          << ", \"items\": " << m.tally.items << ", \"leads\": " << m.tally.leads
-          << ", \"errors\": " << m.tally.errors << ",\n     \"throughput_ops_s\": "
-          << json_number(m.throughput_ops_s, 1) << ", \"throughput_leads_s\": "
-          << json_number(m.throughput_leads_s, 1) << ", \"p50_ms\": " << json_number(m.p50_ms)
-          << ", \"p95_ms\": " << json_number(m.p95_ms) << ", \"p99_ms\": "
-          << json_number(m.p99_ms) << ", \"mean_ms\": " << json_number(m.mean_ms)
-          << ", \"max_ms\": " << json_number(m.max_ms) << ", \"wal_bytes\": " << m.wal_bytes
-          << ", \"wal_bytes_per_lead\": "
-          << (m.tally.leads > 0 ? json_number(static_cast<double>(m.wal_bytes) / m.tally.leads, 0) : "null")
-          << ", \"wal_syncs\": " << m.wal_syncs << ", \"checkpoints\": " << m.checkpoints
-          << ",\n     \"success_rate\": "
-          << json_optional(m.success_rate) << ", \"lock_acquisition_rate\": "
-          << json_optional(m.lock_acquisition_rate) << ", \"outcomes\": {";
-        std::size_t j = 0;
-        for (const auto& [status, n] : m.tally.outcomes) {
-            o << (j++ ? ", " : "") << json_string(status) << ": " << n;
-        }
-        o << "}, \"first_error\": "
-          << (m.tally.first_error.empty() ? "null" : json_string(m.tally.first_error))
-          << ", \"note\": " << (m.note.empty() ? "null" : json_string(m.note)) << "}";
+
+    Json statements = Json::array();
+    for (const ExplainPlan& e : run.explains) {
+        statements.push_back({
+            {"name", e.name},
+            {"caller", e.caller},
+            {"summary", e.summary},
+            {"statement", e.statement},
+            {"calls", e.calls},
+            {"mean_ms", figure(e.mean_ms, 3)},
+            {"median_ms", figure(e.median_ms, 3)},
+            {"max_ms", figure(e.max_ms, 3)},
+            {"access_paths", e.access_paths},
+            {"plan", e.plan},
+        });
     }
-    o << "\n  ],\n  \"bars\": [";
-    for (std::size_t i = 0; i < run.bars.size(); ++i) {
-        const Bar& b = run.bars[i];
-        o << (i ? ",\n" : "\n") << "    {\"id\": " << json_string(b.id) << ", \"description\": "
-          << json_string(b.description) << ", \"comparison\": " << json_string(b.comparison)
-          << ", \"target\": " << json_number(b.target, 2) << ", \"unit\": " << json_string(b.unit)
-          << ", \"measured\": " << json_optional(b.measured) << ", \"verdict\": "
-          << json_string(b.verdict) << ", \"detail\": "
-          << (b.detail.empty() ? "null" : json_string(b.detail)) << "}";
-    }
-    o << "\n  ],\n  \"explain\": {\"table_leads\": " << run.explain_table_leads
-      << ", \"plan_cache_mode\": "
-      << json_string(run.generic_plans ? "force_generic_plan" : "force_custom_plan")
-      << ", \"statements\": [";
-    for (std::size_t i = 0; i < run.explains.size(); ++i) {
-        const ExplainPlan& e = run.explains[i];
-        o << (i ? ",\n" : "\n") << "    {\"name\": " << json_string(e.name) << ", \"source\": "
-          << json_string(e.source) << ", \"statement\": " << json_string(e.statement)
-          << ", \"args\": [";
-        for (std::size_t j = 0; j < e.args.size(); ++j) {
-            o << (j ? ", " : "") << (e.args[j] ? json_string(*e.args[j]) : "null");
-        }
-        o << "], \"plan\": " << json_string(e.plan) << "}";
-    }
-    o << "\n  ]}\n}\n";
-    return o.str();
+
+    const Json doc = {
+        {"schema_version", 2},
+        {"started_at", run.started_at},
+        {"finished_at", run.finished_at},
+        {"wall_s", figure(run.wall_s, 1)},
+        {"git_commit", run.git_commit},
+        {"git_dirty", run.git_dirty},
+        {"server_version", run.server_version},
+        {"server_version_full", run.server_version_full},
+        {"extension_version", run.extension_version},
+        {"settings", settings},
+        {"machine",
+         {{"nproc", run.nproc},
+          {"memory_mb", run.memory_mb},
+          {"cpu_model", run.cpu_model},
+          {"kernel", run.kernel},
+          {"loadavg_at_start", run.loadavg}}},
+        {"parameters", run.parameters},
+        {"measurements", measurements},
+        {"bars", bars},
+        {"explain",
+         {{"table_leads", run.explain_table_leads},
+          {"plan_cache_mode", run.generic_plans ? "auto" : "force_custom_plan"},
+          {"captured_by", "auto_explain"},
+          {"plans_received", run.explain_notices},
+          {"problems", run.explain_problems},
+          {"statements", statements}}},
+    };
+    // Invalid UTF-8 in a server message (first_error) is replaced, not a reason to lose the run.
+    return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace bench

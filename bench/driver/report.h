@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_document.h"
 #include "stats.h"
 
 namespace bench {
@@ -25,9 +26,16 @@ struct Bar {
     std::string detail;
 };
 
+// A statement lead_router ran in the plan capture (plan_capture.h), per caller.
 struct ExplainPlan {
-    std::string name, source, statement, plan;
-    std::vector<std::optional<std::string>> args;
+    std::string name;       // "<caller> #<n>", n in the order the caller first ran them
+    std::string caller;     // the lead_router function the client called (route_lead, ...)
+    std::string statement;  // its text, as the server ran it
+    std::string summary;    // what it does: "UPDATE leads, INSERT routing_logs", ...
+    long calls = 0;         // executions captured
+    double mean_ms = 0, median_ms = 0, max_ms = 0;  // auto_explain's durations
+    std::vector<std::string> access_paths;          // indexes used, "Seq Scan on x"
+    std::string plan;       // EXPLAIN (ANALYZE, BUFFERS) text of the median execution
 };
 
 struct RunInfo {
@@ -41,11 +49,13 @@ struct RunInfo {
     long long memory_mb = 0;
     std::string cpu_model, kernel;
     std::string loadavg;  // /proc/loadavg's 1, 5, 15 minute figures when the run started
-    std::vector<std::pair<std::string, std::string>> parameters;  // name, JSON text
+    lead_router::core::Json parameters = lead_router::core::Json::object();  // the options
     std::vector<Measurement> measurements;
     std::vector<Bar> bars;
     std::vector<ExplainPlan> explains;
+    std::vector<std::string> explain_problems;  // non-empty: the capture failed (exit 1)
     long long explain_table_leads = 0;
+    long long explain_notices = 0;              // plans auto_explain sent, kept or not
     bool generic_plans = true;
 };
 

@@ -38,11 +38,13 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
         threads.emplace_back([&, i] {
             const auto slot = static_cast<std::size_t>(i);
             std::mt19937_64 rng(0x9e3779b97f4a7c15ULL * (i + 1));
-            std::unique_ptr<Connection> conn;
+            // declared in this order so that the flow (and whatever it registered on the
+            // connection) goes before the connection does
+            std::unique_ptr<pqxx::connection> conn;
             std::unique_ptr<Flow> flow;
             try {
-                conn = std::make_unique<Connection>(conninfo);
-                conn->exec("SET application_name = 'lead_router_bench'");
+                conn = std::make_unique<pqxx::connection>(conninfo);
+                pqxx::nontransaction(*conn).exec("SET application_name = 'lead_router_bench'");
                 flow = make_flow();
                 flow->prepare(*conn);
             } catch (...) {

@@ -1,4 +1,4 @@
-// Runs one measurement: N client threads, one connection each, timed together.
+// Runs one measurement: N client threads, one libpqxx connection each, timed together.
 //
 // Every thread connects and prepares its statements first; the clock starts only when all are
 // ready (connection setup is not what is measured).  Each operation is timed on the client

@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <thread>
 
-#include "core/json.h"
 #include "dataset.h"
 #include "flows.h"
 #include "lead_picker.h"
+#include "plan_capture.h"
 #include "runner.h"
 
 namespace bench {
@@ -17,10 +17,11 @@ namespace {
 
 constexpr Variant kVariants[] = {Variant::route_lead, Variant::plpgsql, Variant::seed_flow};
 constexpr int kRouteBatch = 100;  // route_pending_leads(100), as the issue measures it
+constexpr double kCaptureCap_s = 60;  // each pass of the plan capture ends when its leads run out
 
 class Plan {
 public:
-    Plan(const Options& o, Connection& admin, RunInfo& run,
+    Plan(const Options& o, pqxx::connection& admin, RunInfo& run,
          const std::function<void(const Measurement&)>& progress)
         : o_(o), admin_(admin), data_(admin), run_(run), progress_(progress) {}
 
@@ -68,17 +69,19 @@ private:
         "(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter),"
         " (SELECT wal_sync FROM pg_stat_wal)";
     ServerMark mark() {
-        Result r = admin_.exec(std::string("SELECT pg_current_wal_lsn()::text, ") + kCounters);
-        return {r.text(0, 0), r.integer(0, 1), r.integer(0, 2)};
+        pqxx::nontransaction tx{admin_};
+        const pqxx::row r = tx.exec1(std::string("SELECT pg_current_wal_lsn()::text, ") + kCounters);
+        return {r[0].c_str(), r[1].as<long long>(), r[2].as<long long>()};
     }
     void stamp(Measurement& m, const ServerMark& before) {
-        Result r = admin_.exec(
+        pqxx::nontransaction tx{admin_};
+        const pqxx::row r = tx.exec_params1(
             std::string("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint, ") +
                 kCounters,
-            {before.lsn});
-        m.wal_bytes += r.integer(0, 0);  // += : an interleaved measurement has several slices
-        const long long checkpoints = r.integer(0, 1) - before.checkpoints;
-        m.wal_syncs += r.integer(0, 2) - before.wal_syncs;
+            before.lsn);
+        m.wal_bytes += r[0].as<long long>();  // += : an interleaved measurement has several slices
+        const long long checkpoints = r[1].as<long long>() - before.checkpoints;
+        m.wal_syncs += r[2].as<long long>() - before.wal_syncs;
         if (checkpoints > 0 && m.checkpoints == 0) {
             m.note += std::string(m.note.empty() ? "" : "; ") + "a checkpoint ran during it";
         }
@@ -193,7 +196,7 @@ private:
         }
         step("retry queue of " + std::to_string(o_.retry_rows) + " rows");
         const long long due = data_.prepare_retry_queue(o_.retry_rows);
-        const long long leads = std::stoll(admin_.scalar("SELECT count(*) FROM lead_router.leads"));
+        const long long leads = data_.leads_in_table();
         // Drained to the end: the cap only stops a pathologically slow drain.
         const ServerMark before = mark();
         RunResult r = run_clients(o_.conninfo, 1, std::max(30.0, 3 * o_.duration_s),
@@ -226,7 +229,7 @@ private:
         }
         const long long due = data_.prepare_retry_queue(o_.retry_rows);
         m.working_set = due;
-        m.leads_in_table = std::stoll(admin_.scalar("SELECT count(*) FROM lead_router.leads"));
+        m.leads_in_table = data_.leads_in_table();
         const long long routed_before = data_.routed_retries();
         const ServerMark before = mark();
         const auto t0 = std::chrono::steady_clock::now();
@@ -271,28 +274,67 @@ private:
         }
     }
 
-    // EXPLAIN of the hot statements on the table as the run leaves it (after the largest scale
-    // table), with a small working set so that there are due pending leads to plan for.
+    // The plans of the statements lead_router's functions run (plan_capture.h), on the table
+    // as the run leaves it (after the largest scale table), in one short pass over a fresh
+    // working set that calls each of its entry points — route_lead (routed, duplicate,
+    // queued, and on leads it routed already), route_lead at a lead's last attempt (failed),
+    // the seed flow's primitives, route_pending_leads(100), process_retry_queue(200) and the
+    // maintenance functions — each from one capture connection.  Not timed: auto_explain's
+    // instrumentation is on.
     void explain() {
-        step("EXPLAIN of the hot statements");
-        const WorkingSet ws = data_.prepare(1000, o_.dup_share, o_.nomatch_share);
+        step("plans of lead_router's statements: auto_explain over one short pass");
+        const WorkingSet ws = data_.prepare(o_.capture_leads, o_.dup_share, o_.nomatch_share);
         run_.explain_table_leads = ws.leads_in_table;
-        Result r = admin_.exec("SELECT name, source, statement, to_json(args)::text, plan"
-                               "  FROM bench.explain_hot($1::boolean)",
-                               {run_.generic_plans ? "true" : "false"});
-        for (int i = 0; i < r.rows(); ++i) {
-            ExplainPlan e{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 4), {}};
-            for (const auto& a : lead_router::core::parse_json(r.text(i, 3)).array) {
-                e.args.push_back(a.type == lead_router::core::Json::Type::null
-                                     ? std::nullopt
-                                     : std::optional<std::string>(a.string));
-            }
-            run_.explains.push_back(std::move(e));
+        PlanCapture capture(run_.generic_plans);
+        // Of every 10 leads: 4 to route_lead, 1 to its last attempt, 2 to the seed flow; the
+        // other 3 stay due for route_pending_leads.
+        std::vector<std::string> single, last_attempt, seed;
+        for (std::size_t i = 0; i < ws.ids.size(); ++i) {
+            const std::size_t k = i % 10;
+            if (k < 4) single.push_back(ws.ids[i]);
+            else if (k == 4) last_attempt.push_back(ws.ids[i]);
+            else if (k < 7) seed.push_back(ws.ids[i]);
         }
+        const std::vector<std::string> again(single.begin(),
+                                             single.begin() + std::min<std::size_t>(single.size(), 20));
+        const auto pass = [&](const std::string& what, const std::function<std::unique_ptr<Flow>()>& make) {
+            RunResult r = run_clients(o_.conninfo, 1, kCaptureCap_s, [&] { return capture.wrap(make()); });
+            std::fprintf(stderr, "  %s: %ld operations in %.1f s\n", what.c_str(), r.tally.ops, r.duration_s);
+            if (r.tally.errors > 0) {
+                capture.problem(what + ": " + std::to_string(r.tally.errors) +
+                                " errors; first: " + r.tally.first_error);
+            }
+        };
+        LeadPicker single_picker(single, 1), again_picker(again, 1), last_picker(last_attempt, 1),
+            seed_picker(seed, 1);
+        pass("route_lead", [&] { return make_single_lead_flow(Variant::route_lead, single_picker); });
+        pass("route_lead on routed leads", [&] { return make_single_lead_flow(Variant::route_lead, again_picker); });
+        pass("route_lead, max_attempts 1", [&] { return make_route_lead_flow(last_picker, 1); });
+        pass("seed_flow", [&] { return make_single_lead_flow(Variant::seed_flow, seed_picker); });
+        pass("route_pending_leads(100)", [&] { return make_batch_flow(kRouteBatch); });
+        if (data_.has_function("lead_router.process_retry_queue(integer)")) {
+            data_.prepare_retry_queue(o_.capture_retry_rows);
+            pass("process_retry_queue(" + std::to_string(o_.retry_batch) + ")",
+                 [&] { return make_retry_flow(o_.retry_batch); });
+            data_.drop_retry_rule();
+        }
+        std::vector<std::string> maintenance;
+        if (data_.has_function("lead_router.mark_expired_leads()")) {
+            maintenance.push_back("SELECT lead_router.mark_expired_leads()");
+        }
+        if (data_.has_function("lead_router.release_stale_routing_locks(interval)")) {
+            maintenance.push_back("SELECT lead_router.release_stale_routing_locks()");
+        }
+        if (!maintenance.empty()) pass("maintenance", [&] { return make_once_flow(maintenance); });
+        run_.explains = capture.statements();
+        run_.explain_problems = capture.problems();
+        run_.explain_notices = capture.notices();
+        std::fprintf(stderr, "  %zu statements of lead_router captured (%lld plans received)\n",
+                     run_.explains.size(), run_.explain_notices);
     }
 
     const Options& o_;
-    Connection& admin_;
+    pqxx::connection& admin_;
     Dataset data_;
     RunInfo& run_;
     const std::function<void(const Measurement&)>& progress_;
@@ -300,7 +342,7 @@ private:
 
 }  // namespace
 
-void run_scenarios(const Options& o, Connection& admin, RunInfo& run,
+void run_scenarios(const Options& o, pqxx::connection& admin, RunInfo& run,
                    const std::function<void(const Measurement&)>& progress) {
     Plan(o, admin, run, progress).run();
 }

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "pgbench.h"
-#include "pq.h"
 #include "report.h"
 
 namespace bench {
@@ -32,11 +33,14 @@ struct Options {
     double window_per_client = 32;       // hot window slots per client (contention)
     double nomatch_share = 0.1;          // leads that match no rule
     double dup_share = 0.3;              // duplicate scenario
+    long capture_leads = 1000;           // the plan capture's working set
+    long capture_retry_rows = 400;       // and its retry queue
 };
 
 // Runs the scenarios selected in `o`; each finished measurement is appended to `run` and
-// passed to `progress`.  Fills run.explains after the largest scale table.
-void run_scenarios(const Options& o, Connection& admin, RunInfo& run,
+// passed to `progress`.  Ends with the plan capture (plan_capture.h) on the table the run
+// leaves (after the largest scale table): fills run.explains and run.explain_problems.
+void run_scenarios(const Options& o, pqxx::connection& admin, RunInfo& run,
                    const std::function<void(const Measurement&)>& progress);
 
 }  // namespace bench

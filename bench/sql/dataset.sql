@@ -116,7 +116,8 @@ BEGIN
                 routing_status, routing_attempts, routing_error, routing_due_at,
                 lead_expires_at, created_at)
         SELECT 'lead' || ident || '@company' || ident % 50000 || '.example',
-               '+1 ' || 200 + ident % 800 || ' 555 ' || lpad((ident % 10000)::text, 4, '0'),
+               '+1 ' || 200 + pn % 800 || ' ' || 200 + (pn / 800) % 800 || ' '
+                     || lpad(((pn / 640000) % 10000)::text, 4, '0'),
                'Company ' || ident % 50000,
                'company' || ident % 50000 || '.example',
                CASE WHEN nomatch THEN 'education'
@@ -148,7 +149,14 @@ BEGIN
                CASE WHEN mode = 'history'
                     THEN st.epoch - interval '400 days' + k * interval '1 second'
                     ELSE now() - interval '10 minutes' + (k - first_key) * interval '1 millisecond' END
-          FROM g
+          FROM (SELECT g.*,
+                       -- the phone's number: one per identity (history keys from 0, working
+                       -- keys from 10^12 mapped to 5 * 10^8 + ...), unique below 6.4 * 10^9,
+                       -- so that two identities never share a phone (lead_router matches
+                       -- duplicates by phone alone)
+                       CASE WHEN ident >= 1000000000000 THEN 500000000 + (ident - 1000000000000)
+                            ELSE ident END AS pn
+                  FROM g) g
         RETURNING id, source_workspace_id, routing_status, routing_due_at, routing_error
     ), queued AS (
         -- a history lead waiting for its retry has its open queue row, as fail_routing leaves it
