@@ -45,8 +45,11 @@ text* normalized_phone(std::string_view raw, std::string_view region_text, bool 
     if (has_region) {
         const std::optional<std::string> known = core::phone_region(region_text);
         if (!known) {
+            // at most 40 bytes, cut before a character, never inside one
+            std::size_t cut = std::min<std::size_t>(region_text.size(), 40);
+            while (cut > 0 && cut < region_text.size() && (static_cast<unsigned char>(region_text[cut]) & 0xC0) == 0x80) --cut;
             throw core::UserError("22023",
-                                  "\"" + std::string(region_text.substr(0, 40)) +
+                                  "\"" + std::string(region_text.substr(0, cut)) +
                                       "\" is not a region code libphonenumber knows",
                                   {}, "Pass an ISO 3166-1 alpha-2 code such as US or GB, or NULL.");
         }
@@ -133,7 +136,11 @@ LEAD_ROUTER_FUNCTION(lr_find_lead_duplicates) {
         int best = -1;
         for (int r = 0; r < rows.count; ++r) {
             const pg::identity_owners::Row& row = rows.rows[r];
-            if (reported[r] || datumIsEqual(UUIDPGetDatum(&rows.rows[r].owner), source, false, UUID_LEN)) continue;
+            // a lead is never its own duplicate, nor one of a lead its source owns
+            if (reported[r] || datumIsEqual(UUIDPGetDatum(&rows.rows[r].owner), source, false, UUID_LEN) ||
+                datumIsEqual(UUIDPGetDatum(&rows.rows[r].lead), lead_id, false, UUID_LEN)) {
+                continue;
+            }
             if (best < 0 || row.routed_at < rows.rows[best].routed_at ||
                 (row.routed_at == rows.rows[best].routed_at &&
                  (memcmp(row.lead.data, rows.rows[best].lead.data, UUID_LEN) < 0 ||

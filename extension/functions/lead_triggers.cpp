@@ -3,6 +3,7 @@
 #include "pg/boundary.h"
 
 #include "core/lead_state_machine.h"
+#include "core/user_error.h"
 #include "pg/datum_convert.h"
 #include "pg/history_pruning.h"
 #include "pg/identity_keys.h"
@@ -139,18 +140,34 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
     const auto changed = [&](int column) {
         return !pg::same_column_value(old_row, row, desc, column);
     };
-    const bool identity_changed =
-        inserting || outdated || changed(email) || changed(phone) || changed(company) ||
-        changed(country) || changed(hash) || (keyed && (changed(email_key) || changed(phone_key)));
-    if (identity_changed) {
+    const bool fields_changed = inserting || changed(email) || changed(phone) || changed(company) ||
+                                changed(country) || changed(hash) ||
+                                (keyed && (changed(email_key) || changed(phone_key)));
+    if (fields_changed || outdated) {
         bool isnull;
         const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
         const char* workspace_region =
             keyed && !isnull ? pg::workspace_cache::phone_region(source) : "";
-        const pg::identity_keys::Keys keys = pg::identity_keys::compute(
-            {text_or_empty(row, desc, email), text_or_empty(row, desc, phone),
-             text_or_empty(row, desc, company), text_or_empty(row, desc, country),
-             workspace_region, true});
+        pg::identity_keys::Keys keys{};
+        bool unreadable = false;
+        try {
+            keys = pg::identity_keys::compute({text_or_empty(row, desc, email), text_or_empty(row, desc, phone),
+                                               text_or_empty(row, desc, company), text_or_empty(row, desc, country),
+                                               workspace_region, true});
+        } catch (const lead_router::core::UserError& e) {
+            // New text that is not UTF-8 is refused (22021).  A lead stored so before its
+            // keys existed (a SQL_ASCII database) keeps working: it gets no keys, so it
+            // matches no one, and changing anything else about it still works.
+            if (fields_changed || strcmp(e.sqlstate(), "22021") != 0) throw;
+            keys.version = current_version;
+            unreadable = true;
+        }
+        if (unreadable) {
+            ereport(WARNING, (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+                              errmsg("lead %s has text that is not valid UTF-8: it has no identity keys",
+                                     pg::uuid_to_cstring(attr(row, desc, attnum(desc, "id"), &isnull))),
+                              errhint("Correct its email, phone or company to let lead_router recognise the person.")));
+        }
         const auto put = [&](int column, const pg::identity_keys::Key& key) {
             replace(column, key.present ? CStringGetTextDatum(key.hex) : (Datum)0, !key.present);
         };
