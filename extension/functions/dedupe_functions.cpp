@@ -1,4 +1,4 @@
-// SQL entry points of the seed design's deduplication: generate_dedupe_hash and
+// SQL entry points of the original design's deduplication: generate_dedupe_hash and
 // check_cross_partner_duplicate, on the combined key.
 #include "pg/access_control.h"
 #include "pg/boundary.h"
