@@ -48,7 +48,7 @@
 #include "core/json_document.h"
 #include "core/rule_engine.h"
 #include "core/user_error.h"
-#include "../unit/rule_reference.h"
+#include "../common/rule_reference.h"
 
 namespace core = lead_router::core;
 using core::Explanation;

@@ -22,21 +22,22 @@ struct FinalLead {
         successes;  // rule, destination
 };
 
-std::map<std::string, FinalLead> final_leads(Connection& conn) {
+std::map<std::string, FinalLead> final_leads(pqxx::connection& conn) {
     std::map<std::string, FinalLead> out;
-    const Result leads = conn.exec(
-        "SELECT id, routing_status::text, workspace_id, duplicate_of FROM lead_router.leads");
-    for (int i = 0; i < leads.rows(); ++i) {
-        FinalLead& l = out[leads.text(i, 0)];
-        l.status = leads.text(i, 1);
-        l.owner = leads.text(i, 2);
-        l.duplicate_of = leads.optional(i, 3);
+    const pqxx::result leads = exec(
+        conn, "SELECT id, routing_status::text, workspace_id, duplicate_of FROM lead_router.leads");
+    for (const pqxx::row& row : leads) {
+        FinalLead& l = out[row[0].c_str()];
+        l.status = row[1].c_str();
+        l.owner = row[2].c_str();
+        l.duplicate_of = nullable(row[3]);
     }
-    const Result logs = conn.exec(
+    const pqxx::result logs = exec(
+        conn,
         "SELECT lead_id, matched_rule_id, destination_workspace_id FROM lead_router.routing_logs "
         "WHERE routing_result = 'success' ORDER BY id");
-    for (int i = 0; i < logs.rows(); ++i) {
-        out[logs.text(i, 0)].successes.emplace_back(logs.optional(i, 1), logs.optional(i, 2));
+    for (const pqxx::row& row : logs) {
+        out[row[0].c_str()].successes.emplace_back(nullable(row[1]), nullable(row[2]));
     }
     return out;
 }
@@ -47,7 +48,7 @@ TEST_CASE("concurrent: each routed lead's owner is the reference evaluator's fir
           "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
     const Fixture& f = run.fixture;
-    Connection conn = run.db.connect();
+    pqxx::connection conn = run.db.connect();
     const std::map<std::string, FinalLead> final = final_leads(conn);
 
     std::map<int, std::vector<const rules::Rule*>> order;
@@ -102,7 +103,7 @@ TEST_CASE("concurrent: each routed lead's owner is the reference evaluator's fir
 TEST_CASE("concurrent: route_pending_leads results add up to the final table state",
           "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
-    Connection conn = run.db.connect();
+    pqxx::connection conn = run.db.connect();
     const std::map<std::string, FinalLead> final = final_leads(conn);
 
     std::map<std::string, int> settled_count;  // routed + duplicate results per lead
@@ -146,7 +147,8 @@ TEST_CASE("concurrent: route_pending_leads results add up to the final table sta
         if (l.status == "pending") ++pending;
         if (l.status == "failed") ++failed;
     }
-    const long long requeue_audits = conn.scalar_int(
+    const long long requeue_audits = scalar_int(
+        conn,
         "SELECT count(*) FROM lead_router.routing_logs WHERE routing_result IN ('no_match', "
         "'retry')");
 

@@ -36,11 +36,11 @@ struct Worker {
 void drain(const TestDatabase& db, int index, std::atomic<int>& ready, std::atomic<bool>& go,
            Worker& w) {
     try {
-        Connection conn = db.connect(("lead_router_it_router_" + std::to_string(index)).c_str());
+        pqxx::connection conn =
+            db.connect(("lead_router_it_router_" + std::to_string(index)).c_str());
         ++ready;
         while (!go.load()) std::this_thread::yield();  // start together: a fair race
         const auto deadline = Clock::now() + kDeadline;
-        const std::vector<Param> batch = {std::to_string(kBatchSize)};
         int empty_streak = 0;
         while (true) {
             if (Clock::now() > deadline) {
@@ -57,29 +57,30 @@ void drain(const TestDatabase& db, int index, std::atomic<int>& ready, std::atom
             };
             try {
                 // Autocommit: each call is its own transaction.
-                Result r = conn.exec(
+                const pqxx::result r = exec(
+                    conn,
                     "SELECT lead_id, status, destination_workspace_id, matched_rule_id, "
                     "duplicate_lead_id, error, attempt FROM lead_router.route_pending_leads($1)",
-                    batch);
+                    kBatchSize);
                 ++w.calls;
-                rows = r.rows();
-                for (int i = 0; i < rows; ++i) {
+                rows = static_cast<int>(r.size());
+                for (const pqxx::row& result_row : r) {
                     RouteRow row;
-                    row.lead_id = r.text(i, 0);
-                    row.status = r.text(i, 1);
-                    row.destination = r.optional(i, 2);
-                    row.rule = r.optional(i, 3);
-                    row.duplicate_lead = r.optional(i, 4);
-                    row.error = r.optional(i, 5);
-                    row.attempt = static_cast<int>(r.integer(i, 6));
+                    row.lead_id = result_row[0].c_str();
+                    row.status = result_row[1].c_str();
+                    row.destination = nullable(result_row[2]);
+                    row.rule = nullable(result_row[3]);
+                    row.duplicate_lead = nullable(result_row[4]);
+                    row.error = nullable(result_row[5]);
+                    row.attempt = result_row[6].as<int>();
                     row.connection = index;
                     w.rows.push_back(std::move(row));
                 }
                 record(false);
-            } catch (const PgError& e) {
+            } catch (const pqxx::sql_error& e) {
                 record(true);
                 // Kept going: one error must not stop the drain, and the checks report it.
-                w.errors.push_back("connection " + std::to_string(index) + ": " + e.what());
+                w.errors.push_back("connection " + std::to_string(index) + ": " + describe(e));
                 if (static_cast<int>(w.errors.size()) >= kMaxErrorsPerConnection) return;
                 continue;
             }
@@ -91,7 +92,8 @@ void drain(const TestDatabase& db, int index, std::atomic<int>& ready, std::atom
             ++w.empty_calls;
             // Nothing for us now; other connections may still hold due leads (or leads came
             // back 'locked'), so stop only once the database has nothing due at all.
-            if (++empty_streak >= kEmptyCallsToStop && conn.scalar_int(kDuePendingSql) == 0) return;
+            if (++empty_streak >= kEmptyCallsToStop && scalar_int(conn, kDuePendingSql) == 0)
+                return;
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     } catch (const std::exception& e) {
@@ -113,12 +115,10 @@ std::unique_ptr<ConcurrentRun> execute() {
     run->stats.connections = connections;
     run->fixture = make_concurrent_fixture(kFixtureSeed, kConcurrentLeads, kDuplicateShare);
     {
-        Connection setup = run->db.connect("lead_router_it_setup");
+        pqxx::connection setup = run->db.connect("lead_router_it_setup");
         const auto started = Clock::now();
-        setup.exec("BEGIN");
-        insert_fixture(setup, run->fixture);
-        setup.exec("COMMIT");
-        setup.exec("ANALYZE lead_router.leads");
+        insert_fixture(setup, run->fixture);  // one transaction
+        exec(setup, "ANALYZE lead_router.leads");
         std::printf("concurrent routing: inserted %zu leads and %zu rules in %.2f s\n",
                     run->fixture.leads.size(), run->fixture.rules.size(),
                     std::chrono::duration<double>(Clock::now() - started).count());
@@ -182,22 +182,42 @@ std::unique_ptr<ConcurrentRun> execute() {
     return run;
 }
 
+// The run, once made; released by release_concurrent_run().
+struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<ConcurrentRun> run;
+    std::string failure;
+};
+Slot& slot() {
+    static Slot s;
+    return s;
+}
+
 }  // namespace
 
 const ConcurrentRun& concurrent_run() {
-    static std::unique_ptr<ConcurrentRun> run;
-    static std::string failure;
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> guard(mutex);
-    if (run) return *run;
-    if (!failure.empty()) throw std::runtime_error("the concurrent routing run failed: " + failure);
+    Slot& s = slot();
+    std::lock_guard<std::mutex> guard(s.mutex);
+    if (s.run) return *s.run;
+    if (!s.failure.empty()) {
+        throw std::runtime_error("the concurrent routing run failed: " + s.failure);
+    }
     try {
-        run = execute();
+        s.run = execute();
+    } catch (const pqxx::sql_error& e) {
+        s.failure = describe(e);
+        throw;
     } catch (const std::exception& e) {
-        failure = e.what();
+        s.failure = e.what();
         throw;
     }
-    return *run;
+    return *s.run;
+}
+
+void release_concurrent_run() {
+    Slot& s = slot();
+    std::lock_guard<std::mutex> guard(s.mutex);
+    s.run.reset();
 }
 
 }  // namespace lrtest

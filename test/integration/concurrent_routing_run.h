@@ -59,6 +59,9 @@ struct ConcurrentRun {
 // The run, executed on first use (fixture inserted, connections drained, figures printed).
 // Throws if setting it up failed; later calls rethrow without running again.
 const ConcurrentRun& concurrent_run();
+// Drops the run's database, at the end of the test run (catch_hooks.cpp): libpqxx must not be
+// used from a static destructor at exit, when its own statics may be gone already.
+void release_concurrent_run();
 
 // Due pending leads: pending and not waiting for a retry scheduled in the future (the
 // leads route_pending_leads would pick).

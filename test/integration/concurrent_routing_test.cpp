@@ -18,8 +18,8 @@ TEST_CASE("concurrent: 8 connections drain every due lead without errors", "[con
     const ConcurrentRun& run = concurrent_run();
     INFO("errors: " << examples(run.errors, 10));
     CHECK(run.errors.empty());
-    Connection conn = run.db.connect();
-    CHECK(conn.scalar_int(kDuePendingSql) == 0);
+    pqxx::connection conn = run.db.connect();
+    CHECK(scalar_int(conn, kDuePendingSql) == 0);
     CHECK(run.stats.calls > 0);
     // every lead came back from some call with an outcome other than 'locked'
     std::set<std::string> settled;
@@ -62,21 +62,21 @@ TEST_CASE("concurrent: the fixture has overlapping rules, unmatched leads and re
 
 TEST_CASE("concurrent: rewritten identities share one dedupe_hash, others do not", "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
-    Connection conn = run.db.connect();
-    const Result r = conn.exec("SELECT id, dedupe_hash FROM lead_router.leads");
+    pqxx::connection conn = run.db.connect();
+    const pqxx::result r = exec(conn, "SELECT id, dedupe_hash FROM lead_router.leads");
     std::map<std::string, int> identity_of;
     for (const GeneratedLead& l : run.fixture.leads) identity_of[l.id] = l.identity;
     std::map<int, std::set<std::string>> hashes_of_identity;
     std::map<std::string, std::set<int>> identities_of_hash;
     int null_hashes = 0;
-    for (int i = 0; i < r.rows(); ++i) {
-        if (r.is_null(i, 1)) {
+    for (const pqxx::row& row : r) {
+        if (row[1].is_null()) {
             ++null_hashes;
             continue;
         }
-        const int identity = identity_of.at(r.text(i, 0));
-        hashes_of_identity[identity].insert(r.text(i, 1));
-        identities_of_hash[r.text(i, 1)].insert(identity);
+        const int identity = identity_of.at(row[0].c_str());
+        hashes_of_identity[identity].insert(row[1].c_str());
+        identities_of_hash[row[1].c_str()].insert(identity);
     }
     std::vector<std::string> split, merged;
     for (const auto& [identity, hashes] : hashes_of_identity) {
@@ -85,7 +85,7 @@ TEST_CASE("concurrent: rewritten identities share one dedupe_hash, others do not
     for (const auto& [hash, identities] : identities_of_hash) {
         if (identities.size() > 1) merged.push_back(hash);
     }
-    CHECK(r.rows() == kConcurrentLeads);
+    CHECK(static_cast<int>(r.size()) == kConcurrentLeads);
     CHECK(null_hashes == 0);
     INFO("identities whose rewritten copies got another hash: " << examples(split));
     CHECK(split.empty());
@@ -97,7 +97,7 @@ TEST_CASE("concurrent: rewritten identities share one dedupe_hash, others do not
 TEST_CASE("concurrent: every lead ends routed, or pending with an open queue row, or failed",
           "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
-    Connection conn = run.db.connect();
+    pqxx::connection conn = run.db.connect();
     CHECK_NO_ROWS(conn, "leads left in routing or expired", R"sql(
         SELECT id, routing_status FROM lead_router.leads
          WHERE routing_status NOT IN ('routed', 'pending', 'failed'))sql");
@@ -123,7 +123,7 @@ TEST_CASE("concurrent: every lead ends routed, or pending with an open queue row
 TEST_CASE("concurrent: one terminal audit row per routed or failed lead, none per pending lead",
           "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
-    Connection conn = run.db.connect();
+    pqxx::connection conn = run.db.connect();
     // terminal: success (routed original), duplicate (routed duplicate), failed
     CHECK_NO_ROWS(conn, "routed/failed leads without exactly one terminal audit row of their kind",
                   R"sql(
@@ -170,7 +170,7 @@ TEST_CASE("concurrent: one terminal audit row per routed or failed lead, none pe
 
 TEST_CASE("concurrent: no identity is sold to two partners", "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
-    Connection conn = run.db.connect();
+    pqxx::connection conn = run.db.connect();
     CHECK_NO_ROWS(conn, "dedupe hashes owned by two different partner workspaces", R"sql(
         SELECT l.dedupe_hash, count(DISTINCT l.workspace_id)
           FROM lead_router.leads l
@@ -193,7 +193,7 @@ TEST_CASE("concurrent: no identity is sold to two partners", "[concurrent]") {
 TEST_CASE("concurrent: duplicates stay in their source and point to the partner-owned original",
           "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
-    Connection conn = run.db.connect();
+    pqxx::connection conn = run.db.connect();
     CHECK_NO_ROWS(
         conn,
         "duplicates that moved, or whose original is not a routed partner lead with the same hash",
@@ -210,7 +210,7 @@ TEST_CASE("concurrent: duplicates stay in their source and point to the partner-
                             AND o.dedupe_hash = d.dedupe_hash, false))sql");
     // copies arrive in shuffled order and 10 % of leads are copies: many must be marked
     const long long duplicates =
-        conn.scalar_int("SELECT count(*) FROM lead_router.leads WHERE duplicate_of IS NOT NULL");
+        scalar_int(conn, "SELECT count(*) FROM lead_router.leads WHERE duplicate_of IS NOT NULL");
     INFO("duplicates marked: " << duplicates);
     CHECK(duplicates > 0);
     CHECK_NO_ROWS(conn, "duplicate audit rows naming another source workspace", R"sql(

@@ -25,11 +25,14 @@ struct Timed {
     double seconds = 0;
 };
 
-Timed route(Connection& conn, const std::string& lead_id) {
+// route_lead in the transaction given, or in autocommit on a connection.
+template <typename Session>
+Timed route(Session& session, const std::string& lead_id) {
     const auto started = Clock::now();
-    const Result r =
-        conn.exec("SELECT status, duplicate_lead_id FROM lead_router.route_lead($1)", {lead_id});
-    return {r.text(0, 0), r.optional(0, 1),
+    const pqxx::row r =
+        exec(session, "SELECT status, duplicate_lead_id FROM lead_router.route_lead($1)", lead_id)
+            .at(0);
+    return {r[0].c_str(), nullable(r[1]),
             std::chrono::duration<double>(Clock::now() - started).count()};
 }
 
@@ -71,40 +74,43 @@ TEST_CASE("lock: route_lead of a row another transaction holds answers 'locked' 
     TestDatabase db("rowlock");
     Fixture f = catch_all_fixture(1);
     for (int i = 0; i < 4; ++i) f.leads.push_back(random_lead(200000 + i, f.sources[0], 11));
-    Connection holder = db.connect("lead_router_it_holder");
+    pqxx::connection holder = db.connect("lead_router_it_holder");
     insert_fixture(holder, f);
-    Connection router = db.connect("lead_router_it_router");
-    router.exec("SET statement_timeout = '10s'");
+    pqxx::connection router = db.connect("lead_router_it_router");
+    exec(router, "SET statement_timeout = '10s'");
     const std::string& held = f.leads[0].id;     // SELECT ... FOR UPDATE
     const std::string& updated = f.leads[1].id;  // an uncommitted UPDATE by the application
 
-    holder.exec("BEGIN");
-    holder.exec("SELECT id FROM lead_router.leads WHERE id = $1 FOR UPDATE", {held});
-    holder.exec("UPDATE lead_router.leads SET company_location = 'Elsewhere' WHERE id = $1",
-                {updated});
+    {
+        pqxx::work holding{holder};
+        exec(holding, "SELECT id FROM lead_router.leads WHERE id = $1 FOR UPDATE", held);
+        exec(holding, "UPDATE lead_router.leads SET company_location = 'Elsewhere' WHERE id = $1",
+             updated);
 
-    const Timed first = route(router, held);
-    std::printf("lock: route_lead of a row held FOR UPDATE answered '%s' in %.1f ms\n",
-                first.status.c_str(), first.seconds * 1000);
-    CHECK(first.status == "locked");
-    CHECK(first.seconds < kAnsweredWithin_s);
-    const Timed second = route(router, updated);
-    CHECK(second.status == "locked");
-    CHECK(second.seconds < kAnsweredWithin_s);
+        const Timed first = route(router, held);
+        std::printf("lock: route_lead of a row held FOR UPDATE answered '%s' in %.1f ms\n",
+                    first.status.c_str(), first.seconds * 1000);
+        CHECK(first.status == "locked");
+        CHECK(first.seconds < kAnsweredWithin_s);
+        const Timed second = route(router, updated);
+        CHECK(second.status == "locked");
+        CHECK(second.seconds < kAnsweredWithin_s);
 
-    // route_pending_leads skips the held rows and routes the others
-    const auto started = Clock::now();
-    const Result batch = router.exec(
-        "SELECT lead_id, status FROM lead_router.route_pending_leads(10) ORDER BY lead_id");
-    const double batch_s = std::chrono::duration<double>(Clock::now() - started).count();
-    CHECK(batch_s < kAnsweredWithin_s);
-    REQUIRE(batch.rows() == 2);
-    CHECK(batch.text(0, 0) == f.leads[2].id);
-    CHECK(batch.text(1, 0) == f.leads[3].id);
-    CHECK(batch.text(0, 1) == "routed");
-    CHECK(batch.text(1, 1) == "routed");
+        // route_pending_leads skips the held rows and routes the others
+        const auto started = Clock::now();
+        const pqxx::result batch = exec(router,
+                                        "SELECT lead_id, status FROM "
+                                        "lead_router.route_pending_leads(10) ORDER BY lead_id");
+        const double batch_s = std::chrono::duration<double>(Clock::now() - started).count();
+        CHECK(batch_s < kAnsweredWithin_s);
+        REQUIRE(batch.size() == 2u);
+        CHECK(batch[0][0].as<std::string>() == f.leads[2].id);
+        CHECK(batch[1][0].as<std::string>() == f.leads[3].id);
+        CHECK(batch[0][1].as<std::string>() == "routed");
+        CHECK(batch[1][1].as<std::string>() == "routed");
 
-    holder.exec("ROLLBACK");
+        holding.abort();  // ROLLBACK: both rows are free again
+    }
     CHECK(route(router, held).status == "routed");
     CHECK(route(router, updated).status == "routed");
     CHECK_NO_ROWS(router, "leads without exactly one success audit row", R"sql(
@@ -130,20 +136,20 @@ TEST_CASE("lock: a lead whose identity is being routed elsewhere is 'locked', th
         f.leads.push_back(a);
         f.leads.push_back(b);
     }
-    Connection first = db.connect("lead_router_it_first");
+    pqxx::connection first = db.connect("lead_router_it_first");
     insert_fixture(first, f);
-    Connection second = db.connect("lead_router_it_second");
-    second.exec("SET statement_timeout = '10s'");
+    pqxx::connection second = db.connect("lead_router_it_second");
+    exec(second, "SET statement_timeout = '10s'");
 
     std::vector<std::string> not_locked, slow, not_duplicate;
     for (int k = 0; k < kPairs; ++k) {
         // alternate which of the two arrives first
         const GeneratedLead& winner = f.leads[static_cast<std::size_t>(2 * k + (k % 2))];
         const GeneratedLead& loser = f.leads[static_cast<std::size_t>(2 * k + 1 - (k % 2))];
-        first.exec("BEGIN");
-        const Timed routed = route(first, winner.id);
+        pqxx::work routing{first};
+        const Timed routed = route(routing, winner.id);
         const Timed contended = route(second, loser.id);
-        first.exec("COMMIT");
+        routing.commit();
         const Timed after = route(second, loser.id);
         const std::string label = std::to_string(k) + ": " + routed.status + ", then " +
                                   contended.status + ", then " + after.status;
@@ -164,6 +170,7 @@ TEST_CASE("lock: a lead whose identity is being routed elsewhere is 'locked', th
         SELECT dedupe_hash FROM lead_router.leads
          WHERE routing_status = 'routed' AND duplicate_of IS NULL
          GROUP BY dedupe_hash HAVING count(*) > 1)sql");
-    CHECK(first.scalar_int(
-              "SELECT count(*) FROM lead_router.leads WHERE duplicate_of IS NOT NULL") == kPairs);
+    CHECK(scalar_int(first,
+                     "SELECT count(*) FROM lead_router.leads WHERE duplicate_of IS NOT NULL") ==
+          kPairs);
 }

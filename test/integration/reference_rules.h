@@ -1,85 +1,36 @@
-// The test's own model of routing rules: a rule's conditions are built as a small C++ tree
-// that both prints the `conditions` JSON stored in lead_router.routing_rules and evaluates a
-// lead the way the documented rule language says (SPEC.md "Rules"; the language summary in
-// extension/core/rule_engine.h).  It shares no code with the extension's matcher, so the
-// integration test can check every routed lead's owner against an independent answer.
-//
-// Only what the tests generate is modelled: ASCII text (compared case-insensitively),
-// integer numbers, booleans; eq, neq, in, not_in, gt, gte, lt, lte, between, prefix,
-// contains, exists; any / all groups; the scalar (eq) and array (in) shorthands.
+// The integration tests' rules and leads as the tests generated them, and the owner the rule
+// language says a lead gets.  A rule's conditions are the JSON document stored in
+// lead_router.routing_rules, in nlohmann's tree (the core's Json type); a lead is judged by
+// the tests' one oracle, test/common/rule_reference.h (also the unit tests' and the
+// fuzzer's), which shares no code with the extension's matcher: every routed lead's owner is
+// checked against an independent answer.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/json_document.h"
+
 namespace lrtest::rules {
 
-// A JSON scalar, as rule operands and lead attributes hold it.
-struct Scalar {
-    enum class Kind { text, number, boolean };
-    Kind kind = Kind::text;
-    std::string text;
-    double number = 0;
-    bool boolean = false;
-};
-Scalar text(std::string value);
-Scalar number(double value);
-Scalar boolean(bool value);
-std::string to_json(const Scalar& value);
+using lead_router::core::Json;
 
-// A lead's routing inputs.  An attribute mapped to std::nullopt is present as JSON null,
-// which the language treats like an absent key.
+// A lead's routing inputs, as written to its columns.  `attributes` is the attributes
+// object; a key whose value is JSON null is absent for the rule language.
 struct LeadInputs {
     std::optional<std::string> company_industry, company_location, country;
     std::optional<std::string> email, phone, company_name, company_domain;
     std::optional<int> company_size;
-    std::map<std::string, std::optional<Scalar>> attributes;
-};
-// The attributes object as JSON text, for the leads.attributes column.
-std::string attributes_json(const LeadInputs& lead);
-
-struct Op {
-    std::string name;              // "eq", "between", "exists", ...
-    std::vector<Scalar> operands;  // one, the list (in / not_in), or [low, high] (between)
-    bool list = false;             // operand printed as an array (in, not_in, between)
-};
-Op eq(Scalar v);
-Op neq(Scalar v);
-Op in(std::vector<Scalar> vs);
-Op not_in(std::vector<Scalar> vs);
-Op gt(Scalar v);
-Op gte(Scalar v);
-Op lt(Scalar v);
-Op lte(Scalar v);
-Op between(Scalar low, Scalar high);
-Op prefix(std::string v);
-Op contains(std::string v);
-Op exists(bool v);
-
-struct Conditions;
-
-// One member of a conditions object: a field with its operators, or an any/all group.
-struct Member {
-    std::string key;                       // field name, or "any" / "all"
-    std::vector<Op> ops;                   // field: every operator must hold
-    bool shorthand = false;                // field: printed as bare scalar (eq) / array (in)
-    std::vector<Conditions> alternatives;  // group: the objects of the group
+    Json attributes = Json::object();
 };
 
-struct Conditions {
-    std::vector<Member> members;  // all must hold; none: matches every lead
-};
+// Conditions written in the rule language, as a test states them (the test's own text: a
+// typo throws nlohmann's parse error).
+inline Json conditions(const char* text) { return Json::parse(text); }
 
-Member field(std::string name, std::vector<Op> ops);
-Member shorthand_eq(std::string name, Scalar v);                // "country": "DE"
-Member shorthand_in(std::string name, std::vector<Scalar> vs);  // "country": ["DE", "AT"]
-Member any(std::vector<Conditions> alternatives);
-Member all(std::vector<Conditions> alternatives);
-
-std::string to_json(const Conditions& c);
-bool holds(const Conditions& c, const LeadInputs& lead);
+// Whether the lead satisfies the conditions, by the oracle.
+bool holds(const Json& conditions, const LeadInputs& lead);
 
 // A rule as the test generated it.  Workspaces are indexes into the test's own tables.
 struct Rule {
@@ -90,7 +41,7 @@ struct Rule {
     int priority = 0;
     int created_offset_s = 0;  // created_at = the fixture's base time + this many seconds
     bool active = true;
-    Conditions conditions;
+    Json conditions = Json::object();  // {}: every lead
 };
 
 // Rules of `source` in evaluation order: active only, priority descending, then older

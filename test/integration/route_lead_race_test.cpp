@@ -70,26 +70,35 @@ bool overlapping(int i) { return i % 2 == 0; }
 
 void race(const TestDatabase& db, const Fixture& f, int side_index, Rendezvous& meet, Side& side) {
     try {
-        Connection conn =
+        pqxx::connection conn =
             db.connect(side_index == 0 ? "lead_router_it_race_a" : "lead_router_it_race_b");
-        conn.exec("SET statement_timeout = '10s'");
-        for (int i = 0; i < kRaceLeads; ++i) {
-            if (!meet.arrive_and_wait()) throw std::runtime_error("the other side gave up");
-            if (overlapping(i)) conn.exec("BEGIN");
-            const Result r = conn.exec(
+        exec(conn, "SET statement_timeout = '10s'");
+        const auto route = [&](pqxx::transaction_base& tx, int i) {
+            const pqxx::row r = tx.exec_params1(
                 "SELECT status, destination_workspace_id, matched_rule_id "
                 "FROM lead_router.route_lead($1)",
-                {f.leads[static_cast<std::size_t>(i)].id});
+                f.leads[static_cast<std::size_t>(i)].id);
             Outcome& o = side.outcomes[static_cast<std::size_t>(i)];
-            o.status = r.text(0, 0);
-            o.destination = r.optional(0, 1);
-            o.rule = r.optional(0, 2);
+            o.status = r[0].c_str();
+            o.destination = nullable(r[1]);
+            o.rule = nullable(r[2]);
+        };
+        for (int i = 0; i < kRaceLeads; ++i) {
+            if (!meet.arrive_and_wait()) throw std::runtime_error("the other side gave up");
             if (overlapping(i)) {
+                pqxx::work tx{conn};
+                route(tx, i);
                 // both have called route_lead before either commits
                 if (!meet.arrive_and_wait()) throw std::runtime_error("the other side gave up");
-                conn.exec("COMMIT");
+                tx.commit();
+            } else {
+                pqxx::nontransaction tx{conn};
+                route(tx, i);
             }
         }
+    } catch (const pqxx::sql_error& e) {
+        side.error = describe(e);
+        meet.abort();
     } catch (const std::exception& e) {
         side.error = e.what();
         meet.abort();
@@ -108,7 +117,7 @@ TEST_CASE("race: two connections route_lead the same 200 leads at the same time"
     big.destination = f.partners[0];
     big.name = "big companies";
     big.priority = 10;
-    big.conditions = {{rules::field("company_size", {rules::gte(rules::number(100))})}};
+    big.conditions = rules::conditions(R"({"company_size": {"gte": 100}})");
     rest.id = test_uuid(0x5e1e0100u, 2);
     rest.source = f.sources[0];
     rest.destination = f.partners[1];
@@ -120,7 +129,7 @@ TEST_CASE("race: two connections route_lead the same 200 leads at the same time"
             random_lead(static_cast<unsigned long long>(100000 + i), f.sources[0], 7));
     }
     {
-        Connection setup = db.connect();
+        pqxx::connection setup = db.connect();
         insert_fixture(setup, f);
     }
 
@@ -183,7 +192,7 @@ TEST_CASE("race: two connections route_lead the same 200 leads at the same time"
     INFO("routed elsewhere than the first matching rule: " << examples(wrong_destination));
     CHECK(wrong_destination.empty());
 
-    Connection conn = db.connect();
+    pqxx::connection conn = db.connect();
     CHECK_NO_ROWS(conn, "leads not routed exactly once", R"sql(
         SELECT l.id, l.routing_status, l.routing_attempts,
                (SELECT count(*) FROM lead_router.routing_logs g

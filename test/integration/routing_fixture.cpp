@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 namespace lrtest {
@@ -168,17 +169,17 @@ void random_inputs(Rng& rng, LeadInputs& in) {
     }
     if (!rng.chance(0.1)) in.company_location = vary_case(rng, rng.pick(kCities));
     if (rng.chance(0.4))
-        in.attributes["tier"] = text(rng.chance(0.05) ? "GOLD" : rng.pick(kTiers));
+        in.attributes["tier"] = rng.chance(0.05) ? std::string("GOLD") : rng.pick(kTiers);
     else if (rng.chance(0.05))
-        in.attributes["tier"] = std::nullopt;  // JSON null: missing
-    if (rng.chance(0.35)) in.attributes["budget"] = number(rng.range(1, 200) * 1000);
-    if (rng.chance(0.3)) in.attributes["partner_ok"] = boolean(rng.chance(0.6));
+        in.attributes["tier"] = nullptr;  // JSON null: missing
+    if (rng.chance(0.35)) in.attributes["budget"] = rng.range(1, 200) * 1000;
+    if (rng.chance(0.3)) in.attributes["partner_ok"] = rng.chance(0.6);
     if (rng.chance(0.1))
-        in.attributes["campaign"] = text("spring-" + std::to_string(rng.range(2024, 2026)));
+        in.attributes["campaign"] = "spring-" + std::to_string(rng.range(2024, 2026));
 }
 
 Rule rule(const Fixture& f, int source, int partner, const char* name, int priority,
-          Conditions conditions, unsigned long long id_n, int created_offset_s = 0) {
+          const char* conditions_json, unsigned long long id_n, int created_offset_s = 0) {
     Rule r;
     r.id = test_uuid(0x5e1e0000u + static_cast<unsigned>(source), id_n);
     r.source = f.sources.at(source);
@@ -186,85 +187,80 @@ Rule rule(const Fixture& f, int source, int partner, const char* name, int prior
     r.name = name;
     r.priority = priority;
     r.created_offset_s = created_offset_s;
-    r.conditions = std::move(conditions);
+    r.conditions = conditions(conditions_json);
     return r;
 }
 
 // Overlapping rules per source; several rules match many leads, so priority decides.
 void make_rules(Fixture& f) {
     auto& R = f.rules;
-    const auto T = [](const char* s) { return text(s); };
     // source 0: an inactive catch-all above everything, which must be ignored
-    R.push_back(rule(f, 0, 1, "s0 inactive catch-all", 1000, {}, 1));
+    R.push_back(rule(f, 0, 1, "s0 inactive catch-all", 1000, "{}", 1));
     R.back().active = false;
     R.push_back(rule(f, 0, 0, "s0 big tech", 100,
-                     {{field("company_industry", {in({T("software"), T("fintech")})}),
-                       field("company_size", {gte(number(1000))})}},
+                     R"({"company_industry": {"in": ["software", "fintech"]},
+                         "company_size": {"gte": 1000}})",
                      2));
-    R.push_back(rule(
-        f, 0, 1, "s0 north america gold", 90,
-        {{shorthand_in("country", {T("US"), T("CA")}), shorthand_eq("attributes.tier", T("gold"))}},
-        3));
+    R.push_back(rule(f, 0, 1, "s0 north america gold", 90,
+                     R"({"country": ["US", "CA"], "attributes.tier": "gold"})", 3));
     R.push_back(rule(f, 0, 2, "s0 healthcare or big budget", 80,
-                     {{any({Conditions{{field("company_industry", {eq(T("healthcare"))})}},
-                            Conditions{{field("attributes.budget", {gte(number(50000))})}}})}},
+                     R"({"any": [{"company_industry": {"eq": "healthcare"}},
+                                 {"attributes.budget": {"gte": 50000}}]})",
                      4));
     R.push_back(rule(f, 0, 3, "s0 european mid-size", 70,
-                     {{field("company_size", {between(number(50), number(999))}),
-                       field("country", {in({T("GB"), T("DE"), T("FR"), T("NL")})})}},
+                     R"({"company_size": {"between": [50, 999]},
+                         "country": {"in": ["GB", "DE", "FR", "NL"]}})",
                      5));
     R.push_back(rule(f, 0, 4, "s0 campaign leads", 60,
-                     {{field("attributes.campaign", {exists(true)})}}, 6));
-    R.push_back(rule(
-        f, 0, 2, "s0 sized, not IN", 10,
-        {{field("company_size", {gte(number(3))}), field("country", {not_in({T("IN")})})}}, 7));
+                     R"({"attributes.campaign": {"exists": true}})", 6));
+    R.push_back(rule(f, 0, 2, "s0 sized, not IN", 10,
+                     R"({"company_size": {"gte": 3}, "country": {"not_in": ["IN"]}})", 7));
 
     // source 1: equal priorities, told apart by created_at and then by id
-    R.push_back(rule(
-        f, 1, 1, "s1 industrial", 200,
-        {{all({Conditions{{shorthand_in("company_industry", {T("retail"), T("manufacturing")})}},
-               Conditions{{any({Conditions{{shorthand_eq("country", T("DE"))}},
-                                Conditions{{field("company_size", {gt(number(2000))})}}})}}})}},
-        1));
+    R.push_back(rule(f, 1, 1, "s1 industrial", 200,
+                     R"({"all": [{"company_industry": ["retail", "manufacturing"]},
+                                 {"any": [{"country": "DE"}, {"company_size": {"gt": 2000}}]}]})",
+                     1));
     R.push_back(rule(f, 1, 2, "s1 software (older)", 150,
-                     {{field("company_industry", {eq(T("software"))})}}, 0x20, 0));
+                     R"({"company_industry": {"eq": "software"}})", 0x20, 0));
     R.push_back(rule(f, 1, 3, "s1 software or media (newer)", 150,
-                     {{field("company_industry", {in({T("software"), T("media")})})}}, 0x10, 60));
+                     R"({"company_industry": {"in": ["software", "media"]}})", 0x10, 60));
     R.push_back(rule(f, 1, 0, "s1 tiered", 100,
-                     {{field("attributes.tier", {in({T("gold"), T("silver")})}),
-                       field("company_size", {gte(number(100))})}},
+                     R"({"attributes.tier": {"in": ["gold", "silver"]},
+                         "company_size": {"gte": 100}})",
                      4));
     R.push_back(rule(f, 1, 4, "s1 US or GB (larger id)", 50,
-                     {{field("country", {in({T("US"), T("GB")})})}}, 0xff, 120));
+                     R"({"country": {"in": ["US", "GB"]}})", 0xff, 120));
     R.push_back(rule(f, 1, 0, "s1 US or JP (smaller id)", 50,
-                     {{field("country", {in({T("US"), T("JP")})})}}, 0x0f, 120));
-    R.push_back(
-        rule(f, 1, 3, "s1 any budget", 20, {{field("attributes.budget", {exists(true)})}}, 7));
-    R.push_back(rule(f, 1, 2, "s1 sized", 5,
-                     {{field("company_size", {gte(number(10)), lt(number(4000))})}}, 8));
+                     R"({"country": {"in": ["US", "JP"]}})", 0x0f, 120));
+    R.push_back(rule(f, 1, 3, "s1 any budget", 20, R"({"attributes.budget": {"exists": true}})",
+                     7));
+    R.push_back(rule(f, 1, 2, "s1 sized", 5, R"({"company_size": {"gte": 10, "lt": 4000}})", 8));
 
     // source 2
     R.push_back(rule(f, 2, 4, "s2 budget band, not retail", 30,
-                     {{field("company_industry", {neq(T("retail"))}),
-                       field("attributes.budget", {between(number(10000), number(100000))})}},
+                     R"({"company_industry": {"neq": "retail"},
+                         "attributes.budget": {"between": [10000, 100000]}})",
                      1));
-    R.push_back(
-        rule(f, 2, 1, "s2 new cities", 25, {{field("company_location", {prefix("new")})}}, 2));
-    R.push_back(rule(
-        f, 2, 3, "s2 ANZ or small education", 20,
-        {{any({Conditions{{shorthand_in("country", {T("AU"), T("NZ")})}},
-               Conditions{{all({Conditions{{shorthand_eq("company_industry", T("education"))}},
-                                Conditions{{field("company_size", {lte(number(500))})}}})}}})}},
-        3));
+    R.push_back(rule(f, 2, 1, "s2 new cities", 25, R"({"company_location": {"prefix": "new"}})",
+                     2));
+    R.push_back(rule(f, 2, 3, "s2 ANZ or small education", 20,
+                     R"({"any": [{"country": ["AU", "NZ"]},
+                                 {"all": [{"company_industry": "education"},
+                                          {"company_size": {"lte": 500}}]}]})",
+                     3));
     R.push_back(rule(f, 2, 2, "s2 small partners", 10,
-                     {{field("company_size", {between(number(1), number(49))}),
-                       shorthand_eq("attributes.partner_ok", boolean(true))}},
+                     R"({"company_size": {"between": [1, 49]}, "attributes.partner_ok": true})",
                      4));
     R.push_back(rule(f, 2, 0, "s2 large with a country", 5,
-                     {{field("country", {exists(true)}), field("company_size", {gte(number(8))})}},
-                     5));
-    R.push_back(
-        rule(f, 2, 1, "s2 fin-tech", 2, {{field("company_industry", {contains("TECH")})}}, 6));
+                     R"({"country": {"exists": true}, "company_size": {"gte": 8}})", 5));
+    R.push_back(rule(f, 2, 1, "s2 fin-tech", 2, R"({"company_industry": {"contains": "TECH"}})",
+                     6));
+}
+
+// A column value for a jsonb_to_recordset row: the text, or JSON null for SQL NULL.
+Json text_or_null(const std::optional<std::string>& value) {
+    return value ? Json(*value) : Json();
 }
 
 }  // namespace
@@ -346,79 +342,75 @@ Fixture make_concurrent_fixture(unsigned seed, int lead_count, double duplicate_
     return f;
 }
 
-void insert_workspaces(Connection& conn, const Fixture& f) {
-    std::vector<Param> ids, names, types;
+void insert_workspaces(pqxx::transaction_base& tx, const Fixture& f) {
+    Json rows = Json::array();
     for (const Workspace& w : f.workspaces) {
-        ids.push_back(w.id);
-        names.push_back(w.name);
-        types.push_back(w.type);
+        rows.push_back({{"id", w.id}, {"name", w.name}, {"type", w.type}});
     }
-    conn.exec(
-        "INSERT INTO lead_router.workspaces (id, name, workspace_type) "
-        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])",
-        {array_literal(ids), array_literal(names), array_literal(types)});
+    tx.exec_params(R"sql(
+INSERT INTO lead_router.workspaces (id, name, workspace_type)
+SELECT u.id, u.name, u.type
+  FROM pg_catalog.jsonb_to_recordset($1::jsonb) AS u(id uuid, name text, type text))sql",
+                   rows.dump());
 }
 
-void insert_rules(Connection& conn, const Fixture& f) {
+void insert_rules(pqxx::transaction_base& tx, const Fixture& f) {
     if (f.rules.empty()) return;
-    std::vector<Param> ids, sources, names, priorities, actives, conditions, destinations, offsets;
+    Json rows = Json::array();
     for (const Rule& r : f.rules) {
-        ids.push_back(r.id);
-        sources.push_back(f.workspaces.at(static_cast<std::size_t>(r.source)).id);
-        names.push_back(r.name);
-        priorities.push_back(std::to_string(r.priority));
-        actives.push_back(r.active ? "true" : "false");
-        conditions.push_back(to_json(r.conditions));
-        destinations.push_back(f.workspaces.at(static_cast<std::size_t>(r.destination)).id);
-        offsets.push_back(std::to_string(r.created_offset_s));
+        const auto id_of = [&](int workspace) {
+            return f.workspaces.at(static_cast<std::size_t>(workspace)).id;
+        };
+        rows.push_back({{"id", r.id},
+                        {"source", id_of(r.source)},
+                        {"name", r.name},
+                        {"priority", r.priority},
+                        {"active", r.active},
+                        {"conditions", r.conditions},
+                        {"destination", id_of(r.destination)},
+                        {"offset_s", r.created_offset_s}});
     }
-    conn.exec(R"sql(
+    tx.exec_params(R"sql(
 INSERT INTO lead_router.routing_rules
        (id, workspace_id, name, priority, is_active, conditions, destination_workspace_id,
         created_at)
 SELECT u.id, u.source, u.name, u.priority, u.active, u.conditions, u.destination,
        pg_catalog.now() - interval '1 day' + u.offset_s * interval '1 second'
-  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[], $5::bool[], $6::jsonb[],
-              $7::uuid[], $8::int4[])
-       AS u(id, source, name, priority, active, conditions, destination, offset_s))sql",
-              {array_literal(ids), array_literal(sources), array_literal(names),
-               array_literal(priorities), array_literal(actives), array_literal(conditions),
-               array_literal(destinations), array_literal(offsets)});
+  FROM pg_catalog.jsonb_to_recordset($1::jsonb)
+       AS u(id uuid, source uuid, name text, priority int4, active bool, conditions jsonb,
+            destination uuid, offset_s int4))sql",
+                   rows.dump());
 }
 
-void insert_leads(Connection& conn, const Fixture& f) {
-    std::vector<Param> ids, emails, phones, companies, domains, industries, sizes, locations,
-        countries, attributes, sources, offsets;
+void insert_leads(pqxx::transaction_base& tx, const Fixture& f) {
+    Json rows = Json::array();
     for (const GeneratedLead& l : f.leads) {
         const LeadInputs& in = l.inputs;
-        ids.push_back(l.id);
-        emails.push_back(in.email);
-        phones.push_back(in.phone);
-        companies.push_back(in.company_name);
-        domains.push_back(in.company_domain);
-        industries.push_back(in.company_industry);
-        sizes.push_back(in.company_size ? Param(std::to_string(*in.company_size)) : std::nullopt);
-        locations.push_back(in.company_location);
-        countries.push_back(in.country);
-        attributes.push_back(attributes_json(in));
-        sources.push_back(f.workspaces.at(static_cast<std::size_t>(l.source)).id);
-        offsets.push_back(std::to_string(l.created_offset_ms));
+        rows.push_back({{"id", l.id},
+                        {"email", text_or_null(in.email)},
+                        {"phone", text_or_null(in.phone)},
+                        {"company", text_or_null(in.company_name)},
+                        {"domain", text_or_null(in.company_domain)},
+                        {"industry", text_or_null(in.company_industry)},
+                        {"size", in.company_size ? Json(*in.company_size) : Json()},
+                        {"location", text_or_null(in.company_location)},
+                        {"country", text_or_null(in.country)},
+                        {"attributes", in.attributes},
+                        {"source", f.workspaces.at(static_cast<std::size_t>(l.source)).id},
+                        {"offset_ms", l.created_offset_ms}});
     }
-    conn.exec(R"sql(
+    tx.exec_params(R"sql(
 INSERT INTO lead_router.leads
        (id, email, phone, company_name, company_domain, company_industry, company_size,
         company_location, country, attributes, source_workspace_id, created_at)
 SELECT u.id, u.email, u.phone, u.company, u.domain, u.industry, u.size, u.location, u.country,
        u.attributes, u.source,
        pg_catalog.now() - interval '1 hour' + u.offset_ms * interval '1 millisecond'
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[],
-              $8::text[], $9::text[], $10::jsonb[], $11::uuid[], $12::int4[])
-       AS u(id, email, phone, company, domain, industry, size, location, country, attributes,
-            source, offset_ms))sql",
-              {array_literal(ids), array_literal(emails), array_literal(phones),
-               array_literal(companies), array_literal(domains), array_literal(industries),
-               array_literal(sizes), array_literal(locations), array_literal(countries),
-               array_literal(attributes), array_literal(sources), array_literal(offsets)});
+  FROM pg_catalog.jsonb_to_recordset($1::jsonb)
+       AS u(id uuid, email text, phone text, company text, domain text, industry text,
+            size int4, location text, country text, attributes jsonb, source uuid,
+            offset_ms int4))sql",
+                   rows.dump());
 }
 
 }  // namespace lrtest

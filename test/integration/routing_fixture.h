@@ -1,13 +1,13 @@
-// Test data: workspaces, rules (as the reference model of reference_rules.h) and leads, kept
-// in C++ so that the assertions can compare the database with what the test generated, and
-// written to the database with a handful of parameterised multi-row INSERTs (unnest of
-// array parameters), which takes well under a second for 10,000 leads.
+// Test data: workspaces, rules (as reference_rules.h holds them) and leads, kept in C++ so
+// that the assertions can compare the database with what the test generated, and written to
+// the database with one parameterised INSERT per table: the rows travel as one jsonb
+// parameter (an nlohmann array of objects), read back with jsonb_to_recordset.
 #pragma once
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
-#include "pg_connection.h"
 #include "reference_rules.h"
 
 namespace lrtest {
@@ -53,13 +53,19 @@ GeneratedLead random_lead(unsigned long long n, int source, unsigned seed);
 
 // Writes workspaces, rules and leads.  Rules get created_at = now() - 1 day + offset, leads
 // created_at = now() - 1 hour + offset, so that arrival order is the generated one.
-void insert_workspaces(Connection& conn, const Fixture& f);
-void insert_rules(Connection& conn, const Fixture& f);
-void insert_leads(Connection& conn, const Fixture& f);
-inline void insert_fixture(Connection& conn, const Fixture& f) {
-    insert_workspaces(conn, f);
-    insert_rules(conn, f);
-    insert_leads(conn, f);
+void insert_workspaces(pqxx::transaction_base& tx, const Fixture& f);
+void insert_rules(pqxx::transaction_base& tx, const Fixture& f);
+void insert_leads(pqxx::transaction_base& tx, const Fixture& f);
+inline void insert_fixture(pqxx::transaction_base& tx, const Fixture& f) {
+    insert_workspaces(tx, f);
+    insert_rules(tx, f);
+    insert_leads(tx, f);
+}
+// The same in one transaction of its own.
+inline void insert_fixture(pqxx::connection& conn, const Fixture& f) {
+    pqxx::work tx{conn};
+    insert_fixture(tx, f);
+    tx.commit();
 }
 
 }  // namespace lrtest

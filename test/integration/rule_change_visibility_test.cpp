@@ -18,11 +18,15 @@ struct Routed {
     std::string rule;         // "" when none
 };
 
-Routed route(Connection& conn, const std::string& lead_id) {
-    const Result r = conn.exec(
-        "SELECT status, destination_workspace_id, matched_rule_id FROM lead_router.route_lead($1)",
-        {lead_id});
-    return {r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+// route_lead in the transaction given, or in autocommit on a connection.
+template <typename Session>
+Routed route(Session& session, const std::string& lead_id) {
+    const pqxx::row r = exec(session,
+                             "SELECT status, destination_workspace_id, matched_rule_id "
+                             "FROM lead_router.route_lead($1)",
+                             lead_id)
+                            .at(0);
+    return {r[0].c_str(), r[1].c_str(), r[2].c_str()};
 }
 
 }  // namespace
@@ -46,50 +50,50 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
     const std::string R1 = test_uuid(0x5e1e0300u, 1), R2 = test_uuid(0x5e1e0300u, 2),
                       R3 = test_uuid(0x5e1e0300u, 3);
 
-    Connection editor = db.connect("lead_router_it_editor");
+    pqxx::connection editor = db.connect("lead_router_it_editor");
     insert_fixture(editor, f);
-    editor.exec(
-        "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, "
-        "destination_workspace_id) VALUES ($1, $2, 'catch-all', 10, '{}', $3)",
-        {R1, source, P1});
-    Connection router = db.connect("lead_router_it_router");
+    exec(editor,
+         "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, "
+         "destination_workspace_id) VALUES ($1, $2, 'catch-all', 10, '{}', $3)",
+         R1, source, P1);
+    pqxx::connection router = db.connect("lead_router_it_router");
 
     // the router compiles and caches the source's rules
     Routed r = route(router, lead(0));
     CHECK(r.destination == P1);
 
-    editor.exec(
-        "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, "
-        "destination_workspace_id) VALUES ($1, $2, 'germany', 20, '{\"country\": \"DE\"}', $3)",
-        {R2, source, P2});
+    exec(editor,
+         "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, "
+         "destination_workspace_id) VALUES ($1, $2, 'germany', 20, '{\"country\": \"DE\"}', $3)",
+         R2, source, P2);
     {
         INFO("after a new higher-priority rule for DE");
         r = route(router, lead(2));  // DE
         CHECK(r.destination == P2);
         CHECK(r.rule == R2);
-        const Result explained =
-            router.exec("SELECT rule_id FROM lead_router.explain_route($1)", {lead(2)});
-        REQUIRE(explained.rows() == 2);
-        CHECK(explained.text(0, 0) == R2);
+        const pqxx::result explained =
+            exec(router, "SELECT rule_id FROM lead_router.explain_route($1)", lead(2));
+        REQUIRE(explained.size() == 2u);
+        CHECK(explained[0][0].as<std::string>() == R2);
     }
 
-    editor.exec(
-        "UPDATE lead_router.routing_rules SET conditions = '{\"country\": \"FR\"}' WHERE id = $1",
-        {R2});
+    exec(editor,
+         "UPDATE lead_router.routing_rules SET conditions = '{\"country\": \"FR\"}' WHERE id = $1",
+         R2);
     {
         INFO("after that rule's conditions changed from DE to FR");
         CHECK(route(router, lead(4)).destination == P1);  // DE
         CHECK(route(router, lead(5)).destination == P2);  // FR
     }
 
-    editor.exec("UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
-                {R1, P3});
+    exec(editor, "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
+         R1, P3);
     {
         INFO("after the catch-all's destination changed");
         CHECK(route(router, lead(6)).destination == P3);  // DE
     }
 
-    editor.exec("UPDATE lead_router.routing_rules SET is_active = false WHERE id = $1", {R2});
+    exec(editor, "UPDATE lead_router.routing_rules SET is_active = false WHERE id = $1", R2);
     {
         INFO("after the FR rule was deactivated");
         r = route(router, lead(7));  // FR
@@ -97,7 +101,7 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
         CHECK(r.rule == R1);
     }
 
-    editor.exec("DELETE FROM lead_router.routing_rules WHERE id = $1", {R1});
+    exec(editor, "DELETE FROM lead_router.routing_rules WHERE id = $1", R1);
     {
         INFO("after the catch-all was deleted: no rule left");
         r = route(router, lead(8));
@@ -106,30 +110,31 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
     }
 
     // inside one router transaction: a change committed in between is used by the next call
-    editor.exec(
-        "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, "
-        "destination_workspace_id) VALUES ($1, $2, 'catch-all again', 5, '{}', $3)",
-        {R3, source, P1});
-    router.exec("BEGIN");
+    exec(editor,
+         "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, "
+         "destination_workspace_id) VALUES ($1, $2, 'catch-all again', 5, '{}', $3)",
+         R3, source, P1);
     {
+        pqxx::work routing{router};
         INFO("inside a transaction, before and after a committed change");
-        CHECK(route(router, lead(9)).destination == P1);
-        editor.exec(
-            "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
-            {R3, P2});
-        CHECK(route(router, lead(10)).destination == P2);
+        CHECK(route(routing, lead(9)).destination == P1);
+        exec(editor,
+             "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
+             R3, P2);
+        CHECK(route(routing, lead(10)).destination == P2);
+        routing.commit();
     }
-    router.exec("COMMIT");
 
     // an uncommitted change is not used
-    editor.exec("BEGIN");
-    editor.exec("UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
-                {R3, P3});
     {
+        pqxx::work editing{editor};
+        exec(editing,
+             "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
+             R3, P3);
         INFO("while another transaction's change is uncommitted");
         CHECK(route(router, lead(11)).destination == P2);
+        editing.abort();  // ROLLBACK
     }
-    editor.exec("ROLLBACK");
 
     CHECK_NO_ROWS(router, "success audit rows that disagree with the lead's owner", R"sql(
         SELECT l.id FROM lead_router.leads l

@@ -30,6 +30,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pqxx/pqxx>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -71,14 +72,13 @@ std::string read_file(const std::string& relative) {
 
 // A script of several statements, as psql -f would send it (the fixture files are plain SQL:
 // no psql variables or meta-commands).  Simple query protocol: one round trip, no parameters.
-void run_script(Connection& conn, const std::string& relative) {
+void run_script(pqxx::connection& conn, const std::string& relative) {
     const std::string sql = read_file(relative);
-    PGresult* r = PQexec(conn.raw(), sql.c_str());
-    const ExecStatusType status = PQresultStatus(r);
-    const std::string message = PQresultErrorMessage(r);
-    PQclear(r);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        throw std::runtime_error(relative + ": " + message);
+    try {
+        pqxx::nontransaction tx{conn};
+        tx.exec(sql);
+    } catch (const pqxx::sql_error& e) {
+        throw std::runtime_error(relative + ": " + e.what() + " [" + sqlstate(e) + "]");
     }
 }
 
@@ -111,23 +111,25 @@ struct Lead {
     std::optional<double> size, lead_score;
 };
 
-Lead read_lead(Connection& conn, const std::string& id) {
-    const Result r = conn.exec(
+Lead read_lead(pqxx::connection& conn, const std::string& id) {
+    const pqxx::result r = exec(
+        conn,
         "SELECT source_workspace_id, dedupe_hash, company_industry, company_location, "
         "       company_domain, attributes ->> 'job_title', company_size, attributes ->> 'lead_score'"
         "  FROM lead_router.leads WHERE id = $1",
-        {id});
-    REQUIRE(r.rows() == 1);
+        id);
+    REQUIRE(r.size() == 1u);
+    const pqxx::row row = r[0];
     Lead l;
     l.id = id;
-    l.source_workspace_id = r.text(0, 0);
-    l.dedupe_hash = r.optional(0, 1);
-    l.industry = r.optional(0, 2);
-    l.location = r.optional(0, 3);
-    l.domain = r.optional(0, 4);
-    l.job_title = r.optional(0, 5);
-    if (!r.is_null(0, 6)) l.size = r.number(0, 6);
-    if (!r.is_null(0, 7)) l.lead_score = r.number(0, 7);
+    l.source_workspace_id = row[0].c_str();
+    l.dedupe_hash = nullable(row[1]);
+    l.industry = nullable(row[2]);
+    l.location = nullable(row[3]);
+    l.domain = nullable(row[4]);
+    l.job_title = nullable(row[5]);
+    if (!row[6].is_null()) l.size = row[6].as<double>();
+    if (!row[7].is_null()) l.lead_score = row[7].as<double>();
     return l;
 }
 
@@ -137,14 +139,15 @@ struct SeedRule {
 };
 
 // getRoutingRules(workspaceId): the application's table, active rules, priority desc (000)
-std::vector<SeedRule> seed_rules(Connection& conn, const std::string& workspace_id) {
-    const Result r = conn.exec(
+std::vector<SeedRule> seed_rules(pqxx::connection& conn, const std::string& workspace_id) {
+    const pqxx::result r = exec(
+        conn,
         "SELECT id, destination_workspace_id, conditions::text FROM public.lead_routing_rules"
         " WHERE workspace_id = $1 AND is_active ORDER BY priority DESC, created_at, id",
-        {workspace_id});
+        workspace_id);
     std::vector<SeedRule> rules;
-    for (int i = 0; i < r.rows(); ++i) {
-        rules.push_back({r.text(i, 0), r.text(i, 1), json::parse(r.text(i, 2))});
+    for (const pqxx::row& row : r) {
+        rules.push_back({row[0].c_str(), row[1].c_str(), json::parse(row[2].c_str())});
     }
     return rules;
 }
@@ -212,14 +215,16 @@ struct RoutingResult {
 };
 
 // LeadRoutingService.routeLead({ leadId, sourceWorkspaceId, maxRetries }) of seed 001.
-RoutingResult route_lead(Connection& conn, const std::string& lead_id, int max_retries,
+RoutingResult route_lead(pqxx::connection& conn, const std::string& lead_id, int max_retries,
                          std::mt19937_64& rng) {
     const std::string lock_owner = random_uuid(rng);
     RoutingResult out;
     // 1. Acquire lock atomically
-    const bool locked = conn.exec("SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)",
-                                  {lead_id, lock_owner})
-                            .boolean(0, 0);
+    const bool locked =
+        exec(conn, "SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)",
+             lead_id, lock_owner)
+            .at(0)[0]
+            .as<bool>();
     if (!locked) {
         out.error = "Lock acquisition failed";
         return out;
@@ -227,20 +232,21 @@ RoutingResult route_lead(Connection& conn, const std::string& lead_id, int max_r
     const Lead lead = read_lead(conn, lead_id);
     // 2. Check cross-partner duplicates
     if (lead.dedupe_hash) {
-        const Result duplicate = conn.exec(
-            "SELECT id, workspace_id FROM public.check_cross_partner_duplicate("
-            "p_dedupe_hash => $1, p_source_workspace_id => $2)",
-            {*lead.dedupe_hash, lead.source_workspace_id});
-        if (duplicate.rows() > 0) {
+        const pqxx::result duplicate =
+            exec(conn,
+                 "SELECT id, workspace_id FROM public.check_cross_partner_duplicate("
+                 "p_dedupe_hash => $1, p_source_workspace_id => $2)",
+                 *lead.dedupe_hash, lead.source_workspace_id);
+        if (!duplicate.empty()) {
             // Mark as routed but flag as duplicate
-            conn.exec(
-                "SELECT public.complete_routing(p_lead_id => $1, p_destination_workspace_id => $2, "
-                "p_matched_rule_id => NULL, p_lock_owner => $3)",
-                {lead_id, duplicate.text(0, 1), lock_owner});
+            exec(conn,
+                 "SELECT public.complete_routing(p_lead_id => $1, "
+                 "p_destination_workspace_id => $2, p_matched_rule_id => NULL, p_lock_owner => $3)",
+                 lead_id, duplicate[0][1].c_str(), lock_owner);
             out.success = true;
             out.is_duplicate = true;
-            out.duplicate_lead = duplicate.text(0, 0);
-            out.destination = duplicate.text(0, 1);
+            out.duplicate_lead = duplicate[0][0].c_str();
+            out.destination = duplicate[0][1].c_str();
             return out;
         }
     }
@@ -257,25 +263,24 @@ RoutingResult route_lead(Connection& conn, const std::string& lead_id, int max_r
     std::string failure = "No matching rule";
     if (matched != nullptr) {
         try {
-            conn.exec(
-                "SELECT public.complete_routing(p_lead_id => $1, p_destination_workspace_id => $2, "
-                "p_matched_rule_id => $3, p_lock_owner => $4)",
-                {lead_id, matched->destination, matched->id, lock_owner});
+            exec(conn,
+                 "SELECT public.complete_routing(p_lead_id => $1, "
+                 "p_destination_workspace_id => $2, p_matched_rule_id => $3, p_lock_owner => $4)",
+                 lead_id, matched->destination, matched->id, lock_owner);
             out.success = true;
             out.destination = matched->destination;
             out.matched_rule = matched->id;
             return out;
-        } catch (const PgError& e) {
+        } catch (const pqxx::sql_error& e) {
             // the service's catch: the error goes to handleRoutingFailure
-            failure = e.sqlstate() + " " + e.what();
+            failure = sqlstate(e) + " " + e.what();
         }
     }
     out.error = failure;
-    out.fail_routing = conn.exec(
+    out.fail_routing = scalar(conn,
                               "SELECT public.fail_routing(p_lead_id => $1, p_error_message => $2, "
                               "p_lock_owner => $3, p_max_attempts => $4)",
-                              {lead_id, failure.substr(0, 200), lock_owner, std::to_string(max_retries)})
-                           .text(0, 0);
+                              lead_id, failure.substr(0, 200), lock_owner, max_retries);
     return out;
 }
 
@@ -300,78 +305,78 @@ class MigratedSeed {
 public:
     MigratedSeed()
         : db_("seed"), role_("lr_it_service_role_" + std::to_string(getpid())), conn_(db_.connect()) {
-        Connection admin(test_dsn());
-        admin.exec("CREATE ROLE " + admin.quote_identifier(role_) + " NOLOGIN BYPASSRLS");
+        pqxx::connection admin{test_dsn()};
+        exec(admin, "CREATE ROLE " + admin.quote_name(role_) + " NOLOGIN BYPASSRLS");
         run_script(conn_, "test/seed/seed_schema.sql");
         run_script(conn_, "test/seed/seed_data.sql");
     }
     ~MigratedSeed() {
         try {
-            conn_.exec("RESET ROLE");
-            conn_.exec("DROP OWNED BY " + conn_.quote_identifier(role_));
-            Connection admin(test_dsn());
-            admin.exec("DROP ROLE IF EXISTS " + admin.quote_identifier(role_));
+            exec(conn_, "RESET ROLE");
+            exec(conn_, "DROP OWNED BY " + conn_.quote_name(role_));
+            pqxx::connection admin{test_dsn()};
+            exec(admin, "DROP ROLE IF EXISTS " + admin.quote_name(role_));
         } catch (...) {
             // the runner's server is thrown away anyway
         }
     }
-    Connection& conn() { return conn_; }
+    pqxx::connection& conn() { return conn_; }
     const std::string& role() const { return role_; }
 
 private:
     TestDatabase db_;
     std::string role_;
-    Connection conn_;
+    pqxx::connection conn_;
 };
 
 // Migrates, drops the seed's functions with the statements the report gives, installs the
 // compat extension in public and grants the service role what README "Security" says.
 void migrate_and_install(MigratedSeed& seed) {
-    Connection& conn = seed.conn();
-    const Result report =
-        conn.exec("SELECT object, to_move, cannot_map, detail FROM "
-                  "lead_router.migrate_from_seed_schema('public', false)");
+    pqxx::connection& conn = seed.conn();
+    const pqxx::result report =
+        exec(conn, "SELECT object, to_move, cannot_map, detail FROM "
+                   "lead_router.migrate_from_seed_schema('public', false)");
     int functions = 0;
-    for (int i = 0; i < report.rows(); ++i) {
-        const std::string object = report.text(i, 0);
+    for (const pqxx::row& row : report) {
+        const std::string object = row[0].c_str();
         if (object == "seed schema public") {
-            INFO(report.text(i, 3));
-            CHECK(report.integer(i, 1) > 0);
-            CHECK(report.integer(i, 2) == 0);
+            INFO(row[3].c_str());
+            CHECK(row[1].as<long long>() > 0);
+            CHECK(row[2].as<long long>() == 0);
         }
         if (object.rfind("function ", 0) == 0) {
             // "... drop it (DROP FUNCTION public.x(...);) before CREATE EXTENSION ..."
-            const std::string detail = report.text(i, 3);
+            const std::string detail = row[3].c_str();
             const auto from = detail.find("DROP FUNCTION ");
             const auto to = detail.find(';', from);
             REQUIRE(from != std::string::npos);
-            conn.exec(detail.substr(from, to - from));
+            exec(conn, detail.substr(from, to - from));
             ++functions;
         }
     }
     CHECK(functions == 7);
-    REQUIRE(conn.scalar_int("SELECT count(*) FROM pg_available_extensions "
-                            "WHERE name = 'lead_router_seed_compat'") == 1);
-    conn.exec("CREATE EXTENSION lead_router_seed_compat SCHEMA public");
-    const std::string role = conn.quote_identifier(seed.role());
-    conn.exec("GRANT USAGE ON SCHEMA lead_router TO " + role);
-    conn.exec("GRANT SELECT ON lead_router.leads, lead_router.routing_logs, lead_router.routing_queue TO " + role);
-    conn.exec("GRANT SELECT ON public.lead_routing_rules TO " + role);
-    conn.exec("GRANT EXECUTE ON FUNCTION lead_router.acquire_routing_lock(uuid, uuid), "
-              "lead_router.complete_routing(uuid, uuid, uuid, uuid), "
-              "lead_router.fail_routing(uuid, text, uuid, integer), "
-              "lead_router.check_cross_partner_duplicate(text, uuid), "
-              "public.acquire_routing_lock(uuid, uuid), public.complete_routing(uuid, uuid, uuid, uuid), "
-              "public.fail_routing(uuid, text, uuid, integer), "
-              "public.check_cross_partner_duplicate(text, uuid) TO " + role);
-    conn.exec("SET ROLE " + role);
+    REQUIRE(scalar_int(conn, "SELECT count(*) FROM pg_available_extensions "
+                             "WHERE name = 'lead_router_seed_compat'") == 1);
+    exec(conn, "CREATE EXTENSION lead_router_seed_compat SCHEMA public");
+    const std::string role = conn.quote_name(seed.role());
+    exec(conn, "GRANT USAGE ON SCHEMA lead_router TO " + role);
+    exec(conn, "GRANT SELECT ON lead_router.leads, lead_router.routing_logs, lead_router.routing_queue TO " + role);
+    exec(conn, "GRANT SELECT ON public.lead_routing_rules TO " + role);
+    exec(conn, "GRANT EXECUTE ON FUNCTION lead_router.acquire_routing_lock(uuid, uuid), "
+               "lead_router.complete_routing(uuid, uuid, uuid, uuid), "
+               "lead_router.fail_routing(uuid, text, uuid, integer), "
+               "lead_router.check_cross_partner_duplicate(text, uuid), "
+               "public.acquire_routing_lock(uuid, uuid), public.complete_routing(uuid, uuid, uuid, uuid), "
+               "public.fail_routing(uuid, text, uuid, integer), "
+               "public.check_cross_partner_duplicate(text, uuid) TO " + role);
+    exec(conn, "SET ROLE " + role);
 }
 
-std::string status_of(Connection& conn, const std::string& id) {
-    return conn.scalar("SELECT routing_status::text FROM lead_router.leads WHERE id = $1", {id});
+std::string status_of(pqxx::connection& conn, const std::string& id) {
+    return scalar(conn, "SELECT routing_status::text FROM lead_router.leads WHERE id = $1", id);
 }
-std::string owner_of(Connection& conn, const std::string& id) {
-    return conn.scalar("SELECT workspace_id::text FROM lead_router.leads WHERE id = $1", {id});
+std::string owner_of(pqxx::connection& conn, const std::string& id) {
+    return scalar(conn, "SELECT workspace_id::text FROM lead_router.leads WHERE id = $1", id);
 }
 
 }  // namespace
@@ -380,7 +385,7 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
           "[seed]") {
     MigratedSeed seed;
     migrate_and_install(seed);
-    Connection& conn = seed.conn();
+    pqxx::connection& conn = seed.conn();
     std::mt19937_64 rng(20260131);
 
     // Every pending lead of the migrated seed (migrated locks included), as the service's
@@ -433,19 +438,21 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
         const RoutingResult routed = route_lead(conn, lead(1), 3, rng);
         CHECK_FALSE(routed.success);
         CHECK(routed.error == "Lock acquisition failed");
-        Connection other(test_dsn(), conn.scalar("SELECT current_database()"));
-        other.exec("SET ROLE " + other.quote_identifier(seed.role()));
-        other.exec("BEGIN");
-        CHECK(other.exec("SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)",
-                         {lead(11), random_uuid(rng)})
-                  .boolean(0, 0));
+        pqxx::connection other{dsn_for(scalar(conn, "SELECT current_database()"))};
+        exec(other, "SET ROLE " + other.quote_name(seed.role()));
+        pqxx::work holding{other};
+        CHECK(exec(holding,
+                   "SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)",
+                   lead(11), random_uuid(rng))
+                  .at(0)[0]
+                  .as<bool>());
         const RoutingResult held = route_lead(conn, lead(11), 3, rng);  // never waits
         CHECK(held.error == "Lock acquisition failed");
-        other.exec("ROLLBACK");
+        holding.abort();  // ROLLBACK
     }
 
     // Afterwards every invariant the seed's fix was about holds (checked as the admin).
-    conn.exec("RESET ROLE");
+    exec(conn, "RESET ROLE");
     CHECK_NO_ROWS(conn, "no lead is left locked",
                   "SELECT id FROM lead_router.leads WHERE routing_status = 'routing'");
     CHECK_NO_ROWS(conn, "open retries only for waiting leads, one each",
@@ -468,12 +475,13 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
                   "   AND l.id NOT IN ('5eed1ead-0000-4000-8000-000000000026', '5eed1ead-0000-4000-8000-000000000031') "
                   " GROUP BY l.dedupe_hash HAVING count(DISTINCT l.workspace_id) > 1");
     // each replayed lead's last audit row says what happened to it
-    const Result audit = conn.exec(
+    const pqxx::result audit = exec(
+        conn,
         "SELECT right(lead_id::text, 2), routing_result FROM ("
         "  SELECT lead_id, routing_result, row_number() OVER (PARTITION BY lead_id ORDER BY id DESC) AS n"
         "    FROM lead_router.routing_logs) a WHERE n = 1");
     std::map<std::string, std::string> last;
-    for (int i = 0; i < audit.rows(); ++i) last[audit.text(i, 0)] = audit.text(i, 1);
+    for (const pqxx::row& row : audit) last[row[0].c_str()] = row[1].c_str();
     CHECK(last["11"] == "retry");      // fail_routing's own audit: 'No matching rule' from the client
     CHECK(last["13"] == "failed");
     CHECK(last["14"] == "success");
@@ -485,21 +493,21 @@ TEST_CASE("seed flow: a rule the migration could not map is refused until the us
           "[seed]") {
     MigratedSeed seed;
     migrate_and_install(seed);
-    Connection& conn = seed.conn();
+    pqxx::connection& conn = seed.conn();
     std::mt19937_64 rng(1);
 
     // A new lead, inserted as the bulk upload processor does (pending, in its workspace) --
     // into lead_router.leads now.  The application's rule "Fintech executives" (job titles by
     // regular expression) matches it; the migration listed that rule as one to supply.
     const std::string id = "5eed1ead-0000-4000-8000-000000000099";
-    conn.exec("RESET ROLE");
-    conn.exec(
-        "INSERT INTO lead_router.leads (id, email, phone, company_name, company_industry, company_size,"
-        "                               company_location, attributes, source_workspace_id)"
-        " VALUES ($1, 'ines@ledgerly.io', '+1 646 555 0199', 'Ledgerly', 'Fintech', 200, 'US',"
-        "         '{\"job_title\": \"VP Finance\", \"lead_score\": 81}', $2)",
-        {id, kInbound});
-    conn.exec("SET ROLE " + conn.quote_identifier(seed.role()));
+    exec(conn, "RESET ROLE");
+    exec(conn,
+         "INSERT INTO lead_router.leads (id, email, phone, company_name, company_industry, company_size,"
+         "                               company_location, attributes, source_workspace_id)"
+         " VALUES ($1, 'ines@ledgerly.io', '+1 646 555 0199', 'Ledgerly', 'Fintech', 200, 'US',"
+         "         '{\"job_title\": \"VP Finance\", \"lead_score\": 81}', $2)",
+         id, kInbound);
+    exec(conn, "SET ROLE " + conn.quote_name(seed.role()));
 
     const RoutingResult refused = route_lead(conn, id, 3, rng);
     CHECK_FALSE(refused.success);
@@ -511,17 +519,17 @@ TEST_CASE("seed flow: a rule the migration could not map is refused until the us
 
     // The user supplies the rule in lead_router's terms (same id, so the service's
     // p_matched_rule_id is accepted), as the report suggested.
-    conn.exec("RESET ROLE");
-    conn.exec(
-        "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions,"
-        "                                       destination_workspace_id)"
-        " VALUES ($1, $2, 'Fintech executives', 70,"
-        "         '{\"company_industry\": {\"in\": [\"Fintech\"]}, \"any\": ["
-        "             {\"attributes.job_title\": {\"prefix\": \"vp\"}},"
-        "             {\"attributes.job_title\": {\"contains\": \"director\"}},"
-        "             {\"attributes.job_title\": {\"prefix\": \"chief\"}}]}', $3)",
-        {kRuleFintech, kInbound, kNorthwind});
-    conn.exec("SET ROLE " + conn.quote_identifier(seed.role()));
+    exec(conn, "RESET ROLE");
+    exec(conn,
+         "INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions,"
+         "                                       destination_workspace_id)"
+         " VALUES ($1, $2, 'Fintech executives', 70,"
+         "         '{\"company_industry\": {\"in\": [\"Fintech\"]}, \"any\": ["
+         "             {\"attributes.job_title\": {\"prefix\": \"vp\"}},"
+         "             {\"attributes.job_title\": {\"contains\": \"director\"}},"
+         "             {\"attributes.job_title\": {\"prefix\": \"chief\"}}]}', $3)",
+         kRuleFintech, kInbound, kNorthwind);
+    exec(conn, "SET ROLE " + conn.quote_name(seed.role()));
 
     // the retry (processRetryQueue, or the manual trigger) routes it
     const RoutingResult routed = route_lead(conn, id, 3, rng);
@@ -531,7 +539,7 @@ TEST_CASE("seed flow: a rule the migration could not map is refused until the us
     CHECK(status_of(conn, id) == "routed");
     CHECK(owner_of(conn, id) == kNorthwind);
     // and lead_router's own route_lead agrees with the application's evaluator about it
-    conn.exec("RESET ROLE");
-    CHECK(conn.scalar("SELECT rule_id::text FROM lead_router.explain_route($1) WHERE matched LIMIT 1",
-                      {id}) == kRuleFintech);
+    exec(conn, "RESET ROLE");
+    CHECK(scalar(conn, "SELECT rule_id::text FROM lead_router.explain_route($1) WHERE matched LIMIT 1",
+                 id) == kRuleFintech);
 }

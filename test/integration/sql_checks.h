@@ -4,20 +4,21 @@
 
 #include <catch2/catch.hpp>
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
-#include "pg_connection.h"
+#include "test_database.h"
 
 namespace lrtest {
 
-// The first column of up to `limit` rows, comma-separated, for failure messages.
-inline std::string examples(const Result& r, int limit = 5) {
+// The rows (every column, "/"-separated) of up to `limit` rows, comma-separated.
+inline std::string examples(const pqxx::result& r, int limit = 5) {
     std::string out;
-    for (int i = 0; i < r.rows() && i < limit; ++i) {
+    for (pqxx::result::size_type i = 0; i < r.size() && static_cast<int>(i) < limit; ++i) {
         if (!out.empty()) out += ", ";
-        for (int c = 0; c < r.columns(); ++c) {
-            out += (c ? "/" : "") + (r.is_null(i, c) ? std::string("NULL") : r.text(i, c));
+        for (pqxx::row::size_type c = 0; c < r.columns(); ++c) {
+            out += (c ? "/" : "") + (r[i][c].is_null() ? std::string("NULL") : r[i][c].c_str());
         }
     }
     return out.empty() ? "none" : out;
@@ -31,11 +32,12 @@ inline std::string examples(const std::vector<std::string>& v, std::size_t limit
 
 }  // namespace lrtest
 
-// CHECK that `sql` (parameterless) returns no rows; `what` names the invariant.
+// CHECK that `sql` (parameterless, autocommit on connection `conn`) returns no rows; `what`
+// names the invariant.
 #define CHECK_NO_ROWS(conn, what, sql)                                                 \
     do {                                                                               \
-        const ::lrtest::Result check_no_rows_result = (conn).exec(sql);                \
-        INFO(what << ": " << check_no_rows_result.rows() << " offending row(s), e.g. " \
+        const pqxx::result check_no_rows_result = ::lrtest::exec((conn), (sql));       \
+        INFO(what << ": " << check_no_rows_result.size() << " offending row(s), e.g. " \
                   << ::lrtest::examples(check_no_rows_result));                        \
-        CHECK(check_no_rows_result.rows() == 0);                                       \
+        CHECK(check_no_rows_result.size() == 0u);                                      \
     } while (false)

@@ -15,7 +15,7 @@
 
 #include "core/json_document.h"
 #include "core/rule_engine.h"
-#include "rule_reference.h"
+#include "../common/rule_reference.h"
 
 namespace core = lead_router::core;
 using core::Json;

@@ -1,7 +1,8 @@
 // The reference matcher of the rule tests: the conditions JSON evaluated directly, one rule at
-// a time, no compilation and no cleverness, from rule_engine.h's documented semantics.  Used
-// by the property test (rule_reference_test.cpp) and the rule-conditions fuzzer, which check
-// core::RuleSet against it.
+// a time, no compilation and no cleverness, from rule_engine.h's documented semantics.  The
+// one oracle of the tests: the property test (unit/rule_reference_test.cpp) and the
+// rule-conditions fuzzer check core::RuleSet against it, and the libpq integration tests
+// (integration/reference_rules.h) check every routed lead's owner with it.
 //
 // A lead is a map from the field as written in conditions ("country", "attributes.plan") to a
 // value; V is any type with core::Value's members (kind, text, number, boolean) and kinds.
