@@ -16,8 +16,12 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" extension/lea
 MODULE_big = lead_router
 
 OBJS = \
+	extension/core/accepting_hours.o \
+	extension/core/arrival_pacing.o \
+	extension/core/capacity_window.o \
 	extension/core/dedupe_hash.o \
 	extension/core/destination_rules.o \
+	extension/core/distribution.o \
 	extension/core/health_verdict.o \
 	extension/core/identity_normalizer.o \
 	extension/core/json_document.o \
@@ -30,11 +34,16 @@ OBJS = \
 	extension/core/rule_matcher.o \
 	extension/core/text_compare.o \
 	extension/core/unicode_text.o \
+	extension/core/weighted_pick.o \
+	extension/core/zone_clock.o \
 	extension/pg/access_control.o \
+	extension/pg/arrival_wakeup.o \
 	extension/pg/boundary.o \
 	extension/pg/cache_generation.o \
 	extension/pg/datum_convert.o \
 	extension/pg/destinations.o \
+	extension/pg/distribution_state.o \
+	extension/pg/event_horizon.o \
 	extension/pg/history_pruning.o \
 	extension/pg/identity_owners.o \
 	extension/pg/identity_keys.o \
@@ -42,11 +51,14 @@ OBJS = \
 	extension/pg/lead_fields.o \
 	extension/pg/lead_index.o \
 	extension/pg/lead_moves.o \
+	extension/pg/lead_redrive.o \
 	extension/pg/lead_transitions.o \
 	extension/pg/maintenance_jobs.o \
 	extension/pg/module.o \
+	extension/pg/partner_cache.o \
 	extension/pg/retry_queue.o \
 	extension/pg/route_batch.o \
+	extension/pg/route_distribution.o \
 	extension/pg/route_flow.o \
 	extension/pg/routing_counters.o \
 	extension/pg/routing_health.o \
@@ -56,12 +68,16 @@ OBJS = \
 	extension/pg/workspace_cache.o \
 	extension/pg/worker_status.o \
 	extension/functions/dedupe_functions.o \
+	extension/functions/distribution_functions.o \
+	extension/functions/distribution_triggers.o \
+	extension/functions/event_functions.o \
 	extension/functions/expiry_functions.o \
 	extension/functions/health_functions.o \
 	extension/functions/identity_functions.o \
 	extension/functions/lead_triggers.o \
 	extension/functions/lock_functions.o \
 	extension/functions/maintenance_functions.o \
+	extension/functions/redrive_functions.o \
 	extension/functions/retry_functions.o \
 	extension/functions/routing_functions.o \
 	extension/functions/rule_triggers.o \

@@ -9,6 +9,14 @@
 --     is a duplicate when its email, phone (or combined) key matches a routed original of
 --     another partner within a window, first in time winning; keys rebuilt by
 --     rebuild_identity_keys() when the normalisation changes.
+--   * Distribution: a rule may send to a weighted pool of partners (smooth weighted
+--     round-robin over the eligible members), with lead caps per hour, day, week and month
+--     in each partner's time zone and weekly accepting hours; a lead nobody can take is
+--     deferred to the earliest opening.  explain_route() and partner_capacity show why.
+--   * Arrival routing: the worker routes pending leads, woken at the commit that made them
+--     due; routing_events() is a commit-order-safe cursor over the audit log;
+--     redrive_failed_leads() gives failed leads another round of attempts.
+--   * migrate_from_seed_schema() moves a schema of the original design into lead_router.
 
 \echo Use "ALTER EXTENSION lead_router UPDATE TO '0.6.0'" to load this file. \quit
 
@@ -213,6 +221,287 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.routing_stats(interval) IS
     'Routing outcomes over the window per source and destination workspace (a duplicate counts towards the partner that owned the person), as far as the caller may see the audit log';
+
+------------------------------------------------------------------------------------------
+-- Audit results of 0.6.0: deferred (every eligible destination full or closed; not an
+-- attempt) and redriven (a failed lead sent back to pending by redrive_failed_leads)
+------------------------------------------------------------------------------------------
+
+ALTER TABLE @extschema@.routing_logs DROP CONSTRAINT routing_logs_result_known;
+ALTER TABLE @extschema@.routing_logs ADD CONSTRAINT routing_logs_result_known
+    CHECK (routing_result = ANY (ARRAY['locked', 'success', 'duplicate', 'retry', 'failed',
+                                       'expired', 'no_match', 'released', 'deferred', 'redriven']));
+
+------------------------------------------------------------------------------------------
+-- Distribution: pools, weights, capacity and hours (README "Distribution")
+------------------------------------------------------------------------------------------
+
+-- Time zones: an IANA name that PostgreSQL's and ICU's time zone data both know (windows
+-- and hours are computed with ICU's; the name must mean the same to every SQL user).
+ALTER TABLE @extschema@.workspaces ADD COLUMN time_zone text NOT NULL DEFAULT 'UTC';
+COMMENT ON COLUMN @extschema@.workspaces.time_zone IS
+    'IANA time zone of the partner''s caps and accepting hours (validated on write)';
+
+-- A rule names one destination, or distributes over its pool (destination NULL).
+ALTER TABLE @extschema@.routing_rules ALTER COLUMN destination_workspace_id DROP NOT NULL;
+COMMENT ON COLUMN @extschema@.routing_rules.destination_workspace_id IS
+    'The one destination of the rule; NULL: the rule distributes over its routing_rule_destinations';
+
+CREATE TABLE @extschema@.routing_rule_destinations (
+    rule_id                  uuid NOT NULL REFERENCES @extschema@.routing_rules (id) ON DELETE CASCADE,
+    destination_workspace_id uuid NOT NULL REFERENCES @extschema@.workspaces (id) ON DELETE CASCADE,
+    weight                   integer NOT NULL DEFAULT 1,
+    created_at               timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (rule_id, destination_workspace_id),
+    CONSTRAINT routing_rule_destinations_weight_range CHECK (weight BETWEEN 1 AND 1000)
+);
+COMMENT ON TABLE @extschema@.routing_rule_destinations IS
+    'The pool of a rule without a single destination: partners picked by smooth weighted round-robin';
+CREATE INDEX routing_rule_destinations_destination_idx
+    ON @extschema@.routing_rule_destinations (destination_workspace_id);
+
+-- The round-robin credits of each pool, one row per rule (created by the first routing),
+-- updated in the routing transaction under the row's lock.
+CREATE TABLE @extschema@.routing_pool_state (
+    rule_id      uuid PRIMARY KEY REFERENCES @extschema@.routing_rules (id) ON DELETE CASCADE,
+    destinations uuid[] NOT NULL DEFAULT '{}',
+    credits      bigint[] NOT NULL DEFAULT '{}',
+    updated_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT routing_pool_state_aligned
+        CHECK (pg_catalog.cardinality(destinations) OPERATOR(pg_catalog.=) pg_catalog.cardinality(credits))
+);
+COMMENT ON TABLE @extschema@.routing_pool_state IS
+    'Smooth weighted round-robin credit of each pool member (maintained by the routing)';
+
+CREATE TABLE @extschema@.partner_caps (
+    workspace_id uuid NOT NULL REFERENCES @extschema@.workspaces (id) ON DELETE CASCADE,
+    period       text NOT NULL,
+    max_leads    integer NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (workspace_id, period),
+    CONSTRAINT partner_caps_period_known CHECK (period = ANY (ARRAY['hour', 'day', 'week', 'month'])),
+    CONSTRAINT partner_caps_max_leads_non_negative CHECK (max_leads >= 0)
+);
+COMMENT ON TABLE @extschema@.partner_caps IS
+    'At most max_leads routed originals per calendar hour, day, week or month in the partner''s time zone';
+
+-- What the current window of each cap has used, one row per cap (created by the first
+-- routing in it), counted in the routing transaction under the row's lock.
+CREATE TABLE @extschema@.partner_cap_usage (
+    workspace_id uuid NOT NULL,
+    period       text NOT NULL,
+    window_start timestamptz NOT NULL,
+    used         integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (workspace_id, period),
+    FOREIGN KEY (workspace_id, period) REFERENCES @extschema@.partner_caps (workspace_id, period) ON DELETE CASCADE,
+    CONSTRAINT partner_cap_usage_used_non_negative CHECK (used >= 0)
+);
+COMMENT ON TABLE @extschema@.partner_cap_usage IS
+    'Leads counted against each cap in the window that starts at window_start (maintained by the routing)';
+
+CREATE TABLE @extschema@.partner_hours (
+    workspace_id uuid NOT NULL REFERENCES @extschema@.workspaces (id) ON DELETE CASCADE,
+    iso_weekday  smallint NOT NULL,
+    opens        time NOT NULL,
+    closes       time NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (workspace_id, iso_weekday, opens),
+    CONSTRAINT partner_hours_weekday_range CHECK (iso_weekday BETWEEN 1 AND 7),
+    CONSTRAINT partner_hours_opens_before_closes CHECK (opens < closes)
+);
+COMMENT ON TABLE @extschema@.partner_hours IS
+    'When a partner accepts leads, per ISO weekday in its time zone (closes may be 24:00); no rows: always';
+
+SELECT pg_catalog.pg_extension_config_dump('lead_router.routing_rule_destinations'::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('lead_router.routing_pool_state'::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('lead_router.partner_caps'::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('lead_router.partner_cap_usage'::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('lead_router.partner_hours'::pg_catalog.regclass, '');
+
+-- Validation on write (22023 naming the bad part), as for rules.
+CREATE FUNCTION @extschema@.distribution_validate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lr_distribution_validate' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.distribution_validate() IS
+    'Rejects a pool member, cap or accepting-hours row that is not valid (SQLSTATE 22023), naming it';
+REVOKE ALL ON FUNCTION @extschema@.distribution_validate() FROM PUBLIC;
+CREATE TRIGGER routing_rule_destinations_validate BEFORE INSERT OR UPDATE ON @extschema@.routing_rule_destinations
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.distribution_validate();
+CREATE TRIGGER partner_caps_validate BEFORE INSERT OR UPDATE ON @extschema@.partner_caps
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.distribution_validate();
+CREATE TRIGGER partner_hours_validate BEFORE INSERT OR UPDATE ON @extschema@.partner_hours
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.distribution_validate();
+
+-- A rule without a single destination has a pool when its transaction commits: pool rows
+-- may follow the rule in the same transaction.
+CREATE FUNCTION @extschema@.routing_rules_have_destinations() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lr_routing_rules_have_destinations' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.routing_rules_have_destinations() IS
+    'At commit: a rule with destination_workspace_id NULL has at least one routing_rule_destinations row (SQLSTATE 22023)';
+REVOKE ALL ON FUNCTION @extschema@.routing_rules_have_destinations() FROM PUBLIC;
+CREATE CONSTRAINT TRIGGER routing_rules_have_destinations
+    AFTER INSERT OR UPDATE OF destination_workspace_id ON @extschema@.routing_rules
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION @extschema@.routing_rules_have_destinations();
+CREATE CONSTRAINT TRIGGER routing_rule_destinations_keep_pool
+    AFTER UPDATE OR DELETE ON @extschema@.routing_rule_destinations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION @extschema@.routing_rules_have_destinations();
+
+-- Compiled rules and partner settings are cached per backend: changes invalidate them.
+CREATE TRIGGER routing_rule_destinations_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.routing_rule_destinations
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.routing_rules_changed();
+CREATE TRIGGER partner_caps_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.partner_caps
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.routing_rules_changed();
+CREATE TRIGGER partner_hours_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.partner_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.routing_rules_changed();
+CREATE TRIGGER routing_rule_destinations_replicated AFTER INSERT OR UPDATE OR DELETE ON @extschema@.routing_rule_destinations
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.routing_rules_changed();
+ALTER TABLE @extschema@.routing_rule_destinations ENABLE REPLICA TRIGGER routing_rule_destinations_replicated;
+CREATE TRIGGER partner_caps_replicated AFTER INSERT OR UPDATE OR DELETE ON @extschema@.partner_caps
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.routing_rules_changed();
+ALTER TABLE @extschema@.partner_caps ENABLE REPLICA TRIGGER partner_caps_replicated;
+CREATE TRIGGER partner_hours_replicated AFTER INSERT OR UPDATE OR DELETE ON @extschema@.partner_hours
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.routing_rules_changed();
+ALTER TABLE @extschema@.partner_hours ENABLE REPLICA TRIGGER partner_hours_replicated;
+
+-- Row-level security: a rule's pool is managed like the rule (its workspace's users); a
+-- partner's users see its caps, hours and usage, which the service role manages.
+ALTER TABLE @extschema@.routing_rule_destinations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.routing_rule_destinations FORCE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.routing_pool_state ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.routing_pool_state FORCE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.partner_caps ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.partner_caps FORCE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.partner_cap_usage ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.partner_cap_usage FORCE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.partner_hours ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.partner_hours FORCE ROW LEVEL SECURITY;
+CREATE POLICY routing_rule_destinations_workspace_isolation ON @extschema@.routing_rule_destinations
+    USING (EXISTS (SELECT 1 FROM @extschema@.routing_rules r
+                    WHERE r.id OPERATOR(pg_catalog.=) rule_id
+                      AND r.workspace_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT @extschema@.current_user_workspace_ids()))));
+CREATE POLICY routing_pool_state_workspace_isolation ON @extschema@.routing_pool_state FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.routing_rules r
+                    WHERE r.id OPERATOR(pg_catalog.=) rule_id
+                      AND r.workspace_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT @extschema@.current_user_workspace_ids()))));
+CREATE POLICY partner_caps_partner_reads ON @extschema@.partner_caps FOR SELECT
+    USING (workspace_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT @extschema@.current_user_workspace_ids())));
+CREATE POLICY partner_cap_usage_partner_reads ON @extschema@.partner_cap_usage FOR SELECT
+    USING (workspace_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT @extschema@.current_user_workspace_ids())));
+CREATE POLICY partner_hours_partner_reads ON @extschema@.partner_hours FOR SELECT
+    USING (workspace_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT @extschema@.current_user_workspace_ids())));
+
+-- Capacity and availability now, in each partner's own time zone, for the partners the
+-- caller may see.
+CREATE FUNCTION @extschema@.partner_capacity_at(at timestamptz)
+    RETURNS TABLE (workspace_id uuid, period text, max_leads integer, used integer,
+                   window_start timestamptz, window_end timestamptz)
+    AS 'MODULE_PATHNAME', 'lr_partner_capacity_at'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION @extschema@.partner_capacity_at(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.partner_capacity_at(timestamptz) IS
+    'Each cap of the partners the caller may see: its window containing at, in the partner''s time zone, and what it has used';
+CREATE VIEW @extschema@.partner_capacity WITH (security_invoker = true) AS
+    SELECT c.workspace_id, c.period, c.max_leads, c.used, c.window_start, c.window_end
+      FROM @extschema@.partner_capacity_at(pg_catalog.now()) c;
+COMMENT ON VIEW @extschema@.partner_capacity IS
+    'Used/max of every cap in its current window, in the partner''s time zone';
+
+CREATE FUNCTION @extschema@.partner_availability(at timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (workspace_id uuid, is_active boolean, is_open boolean,
+                   next_opening timestamptz, capped_periods text[])
+    AS 'MODULE_PATHNAME', 'lr_partner_availability'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION @extschema@.partner_availability(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.partner_availability(timestamptz) IS
+    'Whether each partner the caller may see can take a lead at the given moment: active, open (else its next opening), and its caps that are full';
+
+-- explain_route shows every pool member, its eligibility and the next pick.
+DROP FUNCTION @extschema@.explain_route(uuid);
+CREATE FUNCTION @extschema@.explain_route(lead_id uuid)
+    RETURNS TABLE (rule_id uuid, rule_name text, priority integer, destination_workspace_id uuid,
+                   matched boolean, failed_condition text, expected text, lead_value text,
+                   weight integer, eligible boolean, ineligible_reason text, next_pick boolean)
+    AS 'MODULE_PATHNAME', 'lr_explain_route'
+    LANGUAGE C STABLE PARALLEL RESTRICTED SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.explain_route(uuid) IS
+    'Dry run: every active rule of the lead''s source workspace in evaluation order (a pool rule once per member), whether it matches, the first failing condition with the lead''s value, whether the destination can take a lead now and why not, and which destination the next routing would pick';
+REVOKE ALL ON FUNCTION @extschema@.explain_route(uuid) FROM PUBLIC;
+
+-- The audit row of a routed or deferred lead names the candidates passed over, and why.
+ALTER TABLE @extschema@.routing_logs ADD COLUMN skipped_destinations jsonb;
+COMMENT ON COLUMN @extschema@.routing_logs.skipped_destinations IS
+    'Routed: the better-ranked destinations passed over; deferred: every candidate; each {"workspace_id", "rule_id", "reason"}';
+
+
+------------------------------------------------------------------------------------------
+-- Arrival routing and the outcome feed (README "The background worker")
+------------------------------------------------------------------------------------------
+
+-- The outcome feed reads audit ids below a horizon that no running transaction can still
+-- fill (extension/pg/event_horizon.h has the design and its proof): each transaction that
+-- inserts audit rows first registers, in shared memory, a floor of the ids it can still
+-- draw, from this statement trigger (statement triggers fire before the statement's rows
+-- draw their ids).  ENABLE ALWAYS: it fires whatever session_replication_role says.  The
+-- ids must come one at a time from the shared sequence: CACHE 1 (routing_events() checks).
+ALTER SEQUENCE @extschema@.routing_logs_id_seq CACHE 1 NO CYCLE;
+CREATE FUNCTION @extschema@.routing_logs_id_floor() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lr_routing_logs_id_floor' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.routing_logs_id_floor() IS
+    'Registers the lowest audit id the inserting transaction can still draw, so that routing_events() never reads past it';
+CREATE TRIGGER routing_logs_id_floor BEFORE INSERT ON @extschema@.routing_logs
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.routing_logs_id_floor();
+ALTER TABLE @extschema@.routing_logs ENABLE ALWAYS TRIGGER routing_logs_id_floor;
+REVOKE ALL ON FUNCTION @extschema@.routing_logs_id_floor() FROM PUBLIC;
+
+-- SECURITY INVOKER: row-level security shows each caller the rows of its workspaces; a role
+-- without SELECT on routing_logs gets 42501.  Reads with a snapshot newer than the horizon,
+-- also in REPEATABLE READ and SERIALIZABLE transactions.  NOTIFY lead_router_events (the
+-- workers send it, with an audit id as payload) is the best-effort wake-up of a consumer.
+CREATE FUNCTION @extschema@.routing_events(after_id bigint DEFAULT 0, max_rows integer DEFAULT 1000)
+    RETURNS TABLE (id bigint, lead_id uuid, routing_result text, source_workspace_id uuid,
+                   destination_workspace_id uuid, matched_rule_id uuid, duplicate_lead_id uuid,
+                   duplicate_key text, duplicate_owner_workspace_id uuid, error_message text,
+                   attempt integer, created_at timestamptz)
+    AS 'MODULE_PATHNAME', 'lr_routing_events'
+    LANGUAGE C VOLATILE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.routing_events(bigint, integer) IS
+    'Audit rows with id > after_id that the caller may see, in id order, at most max_rows, never past an id a running transaction may still commit: remember the last id returned and pass it next time (needs lead_router in shared_preload_libraries)';
+
+-- redrive_failed_leads(NULL) finds the failed leads of the caller's workspaces here.
+CREATE INDEX leads_failed_idx ON @extschema@.leads (source_workspace_id, id)
+    WHERE routing_status = 'failed';
+
+CREATE FUNCTION @extschema@.redrive_failed_leads(lead_ids uuid[] DEFAULT NULL, max_attempts integer DEFAULT 3)
+    RETURNS TABLE (lead_id uuid, status text)
+    AS 'MODULE_PATHNAME', 'lr_redrive_failed_leads'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.redrive_failed_leads(uuid[], integer) IS
+    'Failed leads back to pending, attempts counted afresh, due now, with a retry-queue row of max_attempts (audit redriven); NULL: every failed lead of the caller''s workspaces.  One row per lead: status redriven, or why not (locked, expired, or the lead''s own status)';
+REVOKE ALL ON FUNCTION @extschema@.redrive_failed_leads(uuid[], integer) FROM PUBLIC;
+
+DO $arrival_grants$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles
+                WHERE rolname OPERATOR(pg_catalog.=) 'lead_router_service') THEN
+        GRANT EXECUTE ON FUNCTION lead_router.redrive_failed_leads(uuid[], integer) TO lead_router_service;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles
+                WHERE rolname OPERATOR(pg_catalog.=) 'lead_router_app') THEN
+        GRANT EXECUTE ON FUNCTION lead_router.redrive_failed_leads(uuid[], integer) TO lead_router_app;
+    END IF;
+END
+$arrival_grants$;
 
 ------------------------------------------------------------------------------------------
 -- Migration from the original design (README "Coming from the original design")
@@ -1429,11 +1718,24 @@ BEGIN
                                   lead_router.route_pending_leads(integer),
                                   lead_router.find_lead_duplicates(uuid) TO lead_router_service;
         GRANT EXECUTE ON PROCEDURE lead_router.rebuild_identity_keys(integer) TO lead_router_service;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON lead_router.routing_rule_destinations,
+              lead_router.routing_pool_state, lead_router.partner_caps,
+              lead_router.partner_cap_usage, lead_router.partner_hours TO lead_router_service;
+        GRANT SELECT ON lead_router.partner_capacity TO lead_router_service;
+        GRANT EXECUTE ON FUNCTION lead_router.explain_route(uuid),
+                                  lead_router.partner_capacity_at(timestamptz),
+                                  lead_router.partner_availability(timestamptz) TO lead_router_service;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles
                 WHERE rolname OPERATOR(pg_catalog.=) 'lead_router_app') THEN
         GRANT EXECUTE ON FUNCTION lead_router.route_pending_leads(integer),
-                                  lead_router.find_lead_duplicates(uuid) TO lead_router_app;
+                                  lead_router.find_lead_duplicates(uuid),
+                                  lead_router.explain_route(uuid),
+                                  lead_router.partner_capacity_at(timestamptz),
+                                  lead_router.partner_availability(timestamptz) TO lead_router_app;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON lead_router.routing_rule_destinations TO lead_router_app;
+        GRANT SELECT ON lead_router.partner_caps, lead_router.partner_cap_usage,
+                        lead_router.partner_hours, lead_router.partner_capacity TO lead_router_app;
     END IF;
 END
 $grants$;

@@ -29,6 +29,8 @@ const char* reason_message(Reason reason) {
         case Reason::original_held: return "the lead it duplicates is locked by another session";
         case Reason::original_not_routed: return "the lead it duplicates could not be routed";
         case Reason::expired: return "lead expired";
+        case Reason::capacity: return "deferred: every destination it matched is at a cap (capacity)";
+        case Reason::closed: return "deferred: every destination it matched is closed (closed)";
     }
     return nullptr;
 }

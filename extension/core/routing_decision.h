@@ -32,6 +32,8 @@ enum class Reason {
     original_held,           // locked: the lead it duplicates is held by another session
     original_not_routed,     // locked: it duplicates a lead of this batch that was not routed
     expired,                 // expired
+    capacity,                // deferred: the matched destinations are full, the first to have room decides
+    closed,                  // deferred: the first of them to open decides
 };
 const char* reason_message(Reason reason);  // nullptr for none
 

@@ -65,14 +65,24 @@ struct Value {
 
 using Uuid = std::array<unsigned char, 16>;
 
+// A member of a rule's pool (routing_rule_destinations).
+struct PoolMember {
+    Uuid destination{};
+    std::int32_t weight = 1;
+    bool usable = true;  // a partner other than the source (active or not: see Distributor)
+};
+
 // A rule as stored: what the compiler needs besides its conditions.
 struct RuleSpec {
     Uuid id{};
     std::string name;
     std::int32_t priority = 0;
     std::int64_t created_at_us = 0;  // tie-break: older rule first, then smaller id
-    Uuid destination{};
-    bool destination_usable = true;  // destination active, a partner, not the source
+    Uuid destination{};              // a single destination; unused for a pool
+    // single destination: active, a partner, not the source; pool: some member is usable
+    bool destination_usable = true;
+    std::vector<PoolMember> pool;    // empty: the single destination; members by destination id
+    bool is_pool() const noexcept { return !pool.empty(); }
 };
 
 // Why a rule did or did not match one lead (explain_route).
@@ -107,6 +117,8 @@ public:
     // conditions hold, or -1.  Allocates nothing for ASCII lead text; folding other text may
     // throw std::bad_alloc.
     int match(const Value* values) const;
+    // The same from rule `from` on: the rules after a match, in order (the waterfall).
+    int match_from(const Value* values, std::size_t from) const;
 
     // Evaluation of one rule, with the first failing predicate when it does not match
     // (a rule with an unusable destination reports failed_path "destination").

@@ -196,9 +196,11 @@ std::size_t RuleSet::size() const { return impl_->specs.size(); }
 
 const RuleSpec& RuleSet::rule(std::size_t index) const { return impl_->specs.at(index); }
 
-int RuleSet::match(const Value* values) const {
+int RuleSet::match(const Value* values) const { return match_from(values, 0); }
+
+int RuleSet::match_from(const Value* values, std::size_t from) const {
     const Program& p = impl_->program;
-    for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
+    for (std::size_t i = from; i < impl_->entries.size(); ++i) {
         const Impl::Entry& e = impl_->entries[i];
         if (e.usable && holds(p, e.root, values)) return static_cast<int>(i);
     }

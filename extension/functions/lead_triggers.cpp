@@ -4,6 +4,7 @@
 
 #include "core/lead_state_machine.h"
 #include "core/user_error.h"
+#include "pg/arrival_wakeup.h"
 #include "pg/datum_convert.h"
 #include "pg/history_pruning.h"
 #include "pg/identity_keys.h"
@@ -210,6 +211,7 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
     }
 
     if (replaced > 0) row = heap_modify_tuple_by_cols(row, desc, replaced, columns, values, nulls);
+    pg::arrival_wakeup::note_written_lead(row, desc, status);  // a due pending lead wakes a worker at commit
     return PointerGetDatum(row);
 }
 

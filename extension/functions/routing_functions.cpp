@@ -7,6 +7,7 @@
 #include "pg/datum_convert.h"
 #include "pg/lead_fields.h"
 #include "pg/lead_transitions.h"
+#include "pg/route_distribution.h"
 #include "pg/route_flow.h"
 #include "pg/rule_cache.h"
 #include "pg/spi_statement.h"
@@ -96,7 +97,7 @@ pg::Statement read_lead_stmt = {
     2,
     {UUIDOID, TIMESTAMPTZOID}};
 
-constexpr int kExplainColumns = 8;
+constexpr int kExplainColumns = 12;
 
 // One explain_route row, copied out of the C++ explanation into palloc'd text.
 struct ExplainRow {
@@ -124,8 +125,10 @@ ExplainRow explain_rule(const lead_router::core::RuleSet& rules, std::size_t ind
 }  // namespace
 
 // explain_route(lead_id uuid) returns table (rule_id, rule_name, priority,
-//   destination_workspace_id, matched, failed_condition, expected, lead_value)
+//   destination_workspace_id, matched, failed_condition, expected, lead_value, weight,
+//   eligible, ineligible_reason, next_pick): a pool rule once per member
 LEAD_ROUTER_FUNCTION(lr_explain_route) {
+    namespace rd = pg::route_distribution;
     pg::require_not_null(fcinfo, 0, "lead_id");
     const Datum lead_id = PG_GETARG_DATUM(0);
     ReturnSetInfo* rsinfo = pg::result_set(fcinfo, kExplainColumns);
@@ -139,29 +142,54 @@ LEAD_ROUTER_FUNCTION(lr_explain_route) {
     bool isnull;
     const Datum source = SPI_getbinval(lead->vals[0], lead->tupdesc, pg::lead_fields::kSource, &isnull);
     pg::access_control::require_lead_access(lead_id, source);
+
+    // The rules, copied out of the cache before anything else reads a table.
     const lead_router::core::RuleSet& rules = pg::rule_cache::rules_for(source);
     auto* values = static_cast<lead_router::core::Value*>(
         palloc0(sizeof(lead_router::core::Value) * (rules.fields().size() + 1)));
     pg::lead_fields::fill_values(rules, lead->vals[0], lead->tupdesc, values);
+    const int n = static_cast<int>(rules.size());
+    ExplainRow* rows = static_cast<ExplainRow*>(palloc(sizeof(ExplainRow) * (n + 1)));
+    rd::MatchedRule* copies = static_cast<rd::MatchedRule*>(palloc(sizeof(rd::MatchedRule) * (n + 1)));
+    bool* matched = static_cast<bool*>(palloc(sizeof(bool) * (n + 1)));
+    char** names = static_cast<char**>(palloc(sizeof(char*) * (n + 1)));
+    int32* priorities = static_cast<int32*>(palloc(sizeof(int32) * (n + 1)));
+    for (int i = 0; i < n; ++i) {
+        const lead_router::core::RuleSpec& rule = rules.rule(static_cast<std::size_t>(i));
+        rows[i] = explain_rule(rules, static_cast<std::size_t>(i), values);
+        matched[i] = rows[i].matched;
+        copies[i] = rd::copy_rule(rule);
+        names[i] = pstrdup(rule.name.c_str());
+        priorities[i] = rule.priority;
+    }
 
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-        const lead_router::core::RuleSpec& rule = rules.rule(i);
-        const ExplainRow row = explain_rule(rules, i, values);
-        pg_uuid_t id, destination;
-        std::memcpy(id.data, rule.id.data(), UUID_LEN);
-        std::memcpy(destination.data, rule.destination.data(), UUID_LEN);
-        Datum out[kExplainColumns];
-        bool out_nulls[kExplainColumns] = {};
-        out[0] = pg::uuid_datum(id);
-        out[1] = CStringGetTextDatum(rule.name.c_str());
-        out[2] = Int32GetDatum(rule.priority);
-        out[3] = pg::uuid_datum(destination);
-        out[4] = BoolGetDatum(row.matched);
-        out_nulls[5] = out_nulls[6] = out_nulls[7] = row.matched;
-        out[5] = row.matched ? (Datum)0 : CStringGetTextDatum(row.failed_condition);
-        out[6] = row.matched ? (Datum)0 : CStringGetTextDatum(row.expected);
-        out[7] = row.matched ? (Datum)0 : CStringGetTextDatum(row.lead_value);
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, out_nulls);
+    rd::Explained** explained = static_cast<rd::Explained**>(palloc(sizeof(rd::Explained*) * (n + 1)));
+    rd::explain(copies, matched, n, explained);
+    for (int i = 0; i < n; ++i) {
+        for (int m = 0; m < copies[i].members; ++m) {
+            const rd::Explained& e = explained[i][m];
+            Datum out[kExplainColumns];
+            bool out_nulls[kExplainColumns] = {};
+            int c = 0;
+            const auto put = [&](Datum value, bool null = false) {
+                out_nulls[c] = null;
+                out[c++] = null ? (Datum)0 : value;
+            };
+            put(pg::uuid_datum(copies[i].rule));
+            put(CStringGetTextDatum(names[i]));
+            put(Int32GetDatum(priorities[i]));
+            put(pg::uuid_datum(copies[i].destination[m]));
+            put(BoolGetDatum(rows[i].matched));
+            put(rows[i].matched ? (Datum)0 : CStringGetTextDatum(rows[i].failed_condition), rows[i].matched);
+            put(rows[i].matched ? (Datum)0 : CStringGetTextDatum(rows[i].expected), rows[i].matched);
+            put(rows[i].matched ? (Datum)0 : CStringGetTextDatum(rows[i].lead_value), rows[i].matched);
+            put(Int32GetDatum(copies[i].weight[m]), !copies[i].pool);
+            put(BoolGetDatum(e.eligible));
+            put(e.reason, e.reason == (Datum)0);
+            put(BoolGetDatum(e.next_pick));
+            Assert(c == kExplainColumns);
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, out_nulls);
+        }
     }
     pg::finish();
     return (Datum)0;

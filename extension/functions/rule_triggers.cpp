@@ -21,10 +21,23 @@ void validate_document(const pg::jsonb_document::Tokens& tokens) {
     lead_router::core::validate_conditions(pg::jsonb_document::build(tokens));
 }
 
-void check_destination(Datum source, Datum destination) {
+pg::Statement has_pool_stmt = {
+    "SELECT EXISTS (SELECT 1 FROM lead_router.routing_rule_destinations WHERE rule_id = $1)", 1, {UUIDOID}};
+
+// A single destination, usable; and not beside a pool (a rule has one or the other).  Pool
+// rows can exist only for a rule whose destination was NULL (distribution_validate refuses
+// them otherwise), so only such an update looks for them: writing a single-destination rule
+// needs no privilege on routing_rule_destinations.
+void check_destination(Datum rule, bool had_no_destination, Datum source, Datum destination) {
     pg::connect();
     pg::destinations::require_usable(source, destination, "the rule's own workspace",
                                      "A rule routes leads away from its workspace.");
+    const Datum args[] = {rule};
+    if (had_no_destination && pg::execute(has_pool_stmt, args, nullptr, true) == 1 && pg::column_bool(0, 1)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("rule %s has a pool and cannot have a single destination", pg::uuid_to_cstring(rule)),
+                        errhint("Delete its routing_rule_destinations rows first, or keep destination_workspace_id NULL.")));
+    }
     pg::finish();
 }
 
@@ -65,7 +78,12 @@ LEAD_ROUTER_FUNCTION(lr_routing_rules_validate) {
         bool source_null, destination_null;
         const Datum s = heap_getattr(row, source, desc, &source_null);
         const Datum d = heap_getattr(row, destination, desc, &destination_null);
-        if (!source_null && !destination_null) check_destination(s, d);
+        bool rule_null, old_destination_null = false;
+        const Datum rule = heap_getattr(row, SPI_fnumber(desc, "id"), desc, &rule_null);
+        if (!inserting) heap_getattr(trig->tg_trigtuple, destination, desc, &old_destination_null);
+        if (!source_null && !destination_null) {
+            check_destination(rule, !inserting && !rule_null && old_destination_null, s, d);
+        }
     }
     return PointerGetDatum(row);
 }

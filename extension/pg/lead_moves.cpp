@@ -47,21 +47,44 @@ namespace {
     ", routing_last_attempted_at = CASE WHEN " increment " > 0 THEN pg_catalog.now()" \
     " ELSE l.routing_last_attempted_at END"
 
-// $1 leads, $2 destinations, $3 rules (elements may be NULL), $4 owner or NULL, $5 increment
+// $1 leads, $2 destinations, $3 rules (elements may be NULL), $4 owner or NULL, $5 increment,
+// $6 the destinations passed over (elements may be NULL)
 Statement route_to_stmt = {
-    MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[]", "id, destination, rule")
+    MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[], $6::jsonb[]", "id, destination, rule, skipped")
     MOVE_LEADS("routing_status = 'routed', workspace_id = i.destination, routing_error = NULL, "
                "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("$5"),
                " AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))"
                " AND EXISTS (SELECT 1 FROM lead_router.workspaces w"
                "              WHERE w.id = i.destination AND w.is_active)",
-               ", i.destination, i.rule")
+               ", i.destination, i.rule, i.skipped")
     MOVE_CLOSE("", "")
-    MOVE_AUDIT("destination_workspace_id, matched_rule_id, routing_result, attempt",
-               "destination, rule, 'success', routing_attempts")
+    MOVE_AUDIT("destination_workspace_id, matched_rule_id, routing_result, attempt, skipped_destinations",
+               "destination, rule, 'success', routing_attempts, skipped")
+    MOVE_RESULT,
+    6,
+    {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, UUIDOID, INT4OID, JSONBARRAYOID}};
+
+// $1 leads, $2 when each may be tried again, $3 max attempts, $4 why, $5 the candidates:
+// back to pending without counting an attempt, a queue row due when a destination may have
+// room (never after the lead expires)
+Statement defer_stmt = {
+    MOVE_INPUT("$1::uuid[], $2::timestamptz[], $3::int4[], $4::text[], $5::jsonb[]",
+               "id, due, max_attempts, reason, skipped")
+    MOVE_LEADS("routing_status = 'pending', routing_error = i.reason, "
+               "routing_due_at = LEAST(i.due, l.lead_expires_at), " UNLOCK,
+               "", ", l.routing_due_at, i.max_attempts, i.reason, i.skipped")
+    MOVE_CLOSE("", " RETURNING q.id")
+    // reads `closed`, so the open row is closed before its successor is inserted
+    ", queued AS (INSERT INTO lead_router.routing_queue"
+    "     (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)"
+    "   SELECT id, source_workspace_id, routing_attempts + 1,"
+    "          GREATEST(max_attempts, routing_attempts + 1), routing_due_at, reason"
+    "     FROM lead, (SELECT count(*) FROM closed) AS previous)"
+    MOVE_AUDIT("routing_result, error_message, attempt, skipped_destinations",
+               "'deferred', reason, routing_attempts, skipped")
     MOVE_RESULT,
     5,
-    {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, UUIDOID, INT4OID}};
+    {UUIDARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, TEXTARRAYOID, JSONBARRAYOID}};
 
 Statement lock_originals_stmt = {
     "SELECT id FROM lead_router.leads WHERE id = ANY ($1) FOR KEY SHARE SKIP LOCKED",
@@ -177,6 +200,18 @@ Datum errors_of(const Failure* items, int n) {
     return make_array(elems, nullptr, n, TEXTOID);
 }
 
+// A jsonb[] of one optional document per item.
+template <typename Item>
+Datum documents_of(const Item* items, int n) {
+    Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * (n + 1)));
+    for (int i = 0; i < n; ++i) {
+        nulls[i] = items[i].skipped == (Datum)0;
+        elems[i] = items[i].skipped;
+    }
+    return make_array(elems, nulls, n, JSONBOID);
+}
+
 }  // namespace
 
 void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 increment, bool* moved,
@@ -188,8 +223,9 @@ void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 incremen
         uuids_of(items, n, [](const Routed& r) { return &r.destination; }),
         uuids_of(items, n, [](const Routed& r) { return r.has_rule ? &r.rule : nullptr; }),
         owner ? UUIDPGetDatum(const_cast<pg_uuid_t*>(owner)) : (Datum)0,
-        Int32GetDatum(increment)};
-    const char nulls[] = {' ', ' ', ' ', owner ? ' ' : 'n', ' '};
+        Int32GetDatum(increment),
+        documents_of(items, n)};
+    const char nulls[] = {' ', ' ', ' ', owner ? ' ' : 'n', ' ', ' '};
     read_moves(execute(route_to_stmt, values, nulls, false), moved, attempts);
 }
 
@@ -242,6 +278,22 @@ void fail(const Failure* items, int n, int32 increment, int32* attempts) {
     const Datum values[] = {uuids_of(items, n, [](const Failure& f) { return &f.lead; }),
                             errors_of(items, n), Int32GetDatum(increment)};
     read_moves(execute(fail_stmt, values, nullptr, false), nullptr, attempts);
+}
+
+void defer(const Deferral* items, int n) {
+    if (n == 0) return;
+    Datum* due = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    Datum* max = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    Datum* reason = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    for (int i = 0; i < n; ++i) {
+        due[i] = TimestampTzGetDatum(items[i].due);
+        max[i] = Int32GetDatum(items[i].max_attempts);
+        reason[i] = clipped_text(items[i].reason, kMaxStoredErrorBytes);
+    }
+    const Datum values[] = {uuids_of(items, n, [](const Deferral& d) { return &d.lead; }),
+                            make_array(due, nullptr, n, TIMESTAMPTZOID), make_array(max, nullptr, n, INT4OID),
+                            make_array(reason, nullptr, n, TEXTOID), documents_of(items, n)};
+    execute(defer_stmt, values, nullptr, false);
 }
 
 void expire(const pg_uuid_t* leads, int n, bool* expired) {

@@ -75,8 +75,12 @@ Statement lead_source_stmt = {
 
 Statement rule_routes_stmt = {
     R"sql(
-SELECT 1 FROM lead_router.routing_rules
- WHERE id = $1 AND workspace_id = $2 AND destination_workspace_id = $3)sql",
+SELECT 1 FROM lead_router.routing_rules r
+ WHERE r.id = $1 AND r.workspace_id = $2
+   AND (r.destination_workspace_id = $3
+        OR (r.destination_workspace_id IS NULL
+            AND EXISTS (SELECT 1 FROM lead_router.routing_rule_destinations p
+                         WHERE p.rule_id = r.id AND p.destination_workspace_id = $3))))sql",
     3,
     {UUIDOID, UUIDOID, UUIDOID}};
 

@@ -39,12 +39,14 @@ LockedLead lock_for_failure(Datum lead_id, Datum owner);
 // and its batches), 0 when acquire_routing_lock already did (the primitives).  Each clears
 // any routing lock and closes the lead's open queue row.
 
-// -> routed in `destination` (which must still be active), by `rule` (may be absent).
+// -> routed in `destination` (which must still be active), by `rule` (may be absent);
+// `skipped` (jsonb, or 0) names the destinations passed over, for the audit row.
 struct Routed {
     pg_uuid_t lead;
     pg_uuid_t destination;
     bool has_rule;
     pg_uuid_t rule;
+    Datum skipped;
 };
 // `owner` (nullable): move only leads in routing held by it (complete_routing); without it
 // the caller holds the rows.  moved[i] and attempts[i] report each item.
@@ -74,6 +76,18 @@ struct Failure {
     const char* audit_result;   // requeue only: "retry" or "no_match"
 };
 void requeue(const Failure* items, int n, int32 increment, int32* attempts);
+
+// No destination could take the lead now: -> pending, the attempt not counted, a queue row
+// due at `due` (or when the lead expires, if sooner); audit `deferred` with `reason` (text)
+// and `skipped` (jsonb: every candidate and why).
+struct Deferral {
+    pg_uuid_t lead;
+    TimestampTz due;
+    int32 max_attempts;
+    Datum reason;
+    Datum skipped;
+};
+void defer(const Deferral* items, int n);
 void fail(const Failure* items, int n, int32 increment, int32* attempts);
 
 // pending | failed leads past lead_expires_at -> expired (others are left alone);

@@ -17,6 +17,7 @@
 #include "pg/lead_fields.h"
 #include "pg/lead_index.h"
 #include "pg/lead_transitions.h"
+#include "pg/route_distribution.h"
 #include "pg/routing_counters.h"
 #include "pg/rule_cache.h"
 #include "pg/settings.h"
@@ -37,8 +38,11 @@ using core::Settlement;
 
 constexpr int kKinds = core::kDuplicateKeys;
 
-// What phase 2 decided for a lead that phase 1 did not settle.
-enum class Plan { settled, expire, route, duplicate, fail };
+namespace rd = route_distribution;
+
+// What phase 2 decided for a lead that phase 1 did not settle.  `distribute`: its rules
+// need the distributor (a pool, caps or hours), which turns it into route, defer or fail.
+enum class Plan { settled, expire, route, duplicate, fail, distribute, defer };
 
 struct Item {
     pg_uuid_t id;
@@ -57,6 +61,12 @@ struct Item {
     // route
     pg_uuid_t destination;
     pg_uuid_t rule;
+    Datum skipped;  // jsonb: destinations passed over (distributed leads), or 0
+    // distribute
+    rd::Request request;
+    // defer
+    TimestampTz due;
+    Datum reason_text;
 };
 
 constexpr int kKeyColumn[kKinds] = {lf::kEmailKey, lf::kPhoneKey, lf::kDedupeHash};
@@ -233,17 +243,39 @@ int gather_originals(const Item& item, const Originals& found, lead_by_key_hash*
     return n;
 }
 
-// The first rule of the lead's source workspace that matches, or false.
-bool match_rule(HeapTuple row, TupleDesc desc, Item& item) {
+// The rules of the lead's source workspace that match it.  The first, when it goes to one
+// destination without caps or hours, routes the lead at once (plan route); otherwise every
+// matching rule, in order, goes to the distributor (plan distribute).  False: none matches.
+bool match_rules(HeapTuple row, TupleDesc desc, Item& item) {
+    const auto values_for = [&](const core::RuleSet& rules) {
+        core::Value* values =
+            static_cast<core::Value*>(palloc0(sizeof(core::Value) * (rules.fields().size() + 1)));
+        lf::fill_values(rules, row, desc, values);
+        return values;
+    };
     const core::RuleSet& rules = rule_cache::rules_for(UUIDPGetDatum(&item.source));
-    core::Value* values =
-        static_cast<core::Value*>(palloc0(sizeof(core::Value) * (rules.fields().size() + 1)));
-    lf::fill_values(rules, row, desc, values);
-    const int match = rules.match(values);
-    if (match < 0) return false;
-    const core::RuleSpec& rule = rules.rule(static_cast<std::size_t>(match));
-    memcpy(item.destination.data, rule.destination.data(), UUID_LEN);
-    memcpy(item.rule.data, rule.id.data(), UUID_LEN);
+    const core::Value* values = values_for(rules);
+    const int first = rules.match(values);
+    if (first < 0) return false;
+    const rd::MatchedRule rule = rd::copy_rule(rules.rule(static_cast<std::size_t>(first)));
+    // (the partner lookup may read tables, and with them take in a rule change: the rule
+    // set is looked up again below, not used through the reference above)
+    if (rd::unconstrained(rule)) {
+        item.plan = Plan::route;
+        item.destination = rule.destination[0];
+        item.rule = rule.rule;
+        return true;
+    }
+    const core::RuleSet& current = rule_cache::rules_for(UUIDPGetDatum(&item.source));
+    const core::Value* current_values = values_for(current);
+    rd::MatchedRule* matched = static_cast<rd::MatchedRule*>(palloc(sizeof(rd::MatchedRule) * (current.size() + 1)));
+    int n = 0;
+    for (int m = current.match(current_values); m >= 0; m = current.match_from(current_values, m + 1)) {
+        matched[n++] = rd::copy_rule(current.rule(static_cast<std::size_t>(m)));
+    }
+    if (n == 0) return false;
+    item.plan = Plan::distribute;
+    item.request = {n, matched};
     return true;
 }
 
@@ -264,31 +296,79 @@ void decide(HeapTuple* rows, TupleDesc desc, Item* items, int n, const Originals
             item.duplicate_key = original->key;
             if (original->routed_at == INT64_MAX) {
                 for (int k = 0; k < i; ++k) {
-                    if (items[k].plan == Plan::route && memcmp(items[k].id.data, item.original.data, UUID_LEN) == 0) item.twin = k;
+                    if ((items[k].plan == Plan::route || items[k].plan == Plan::distribute) &&
+                        memcmp(items[k].id.data, item.original.data, UUID_LEN) == 0) {
+                        item.twin = k;
+                    }
                 }
             }
             continue;
         }
-        if (!match_rule(rows[i], desc, item)) {
+        if (!match_rules(rows[i], desc, item)) {
             item.plan = Plan::fail;
             item.reason = Reason::no_matching_rule;
             continue;
         }
+        // A lead the distributor may still defer counts as routed for the twins of this
+        // batch; a twin whose original is not routed in the end waits (original_not_routed).
         for (int kind = 0; kind < kKinds; ++kind) {
             if (item.has_key[kind]) lead_index::add(routed_here, static_cast<DuplicateKey>(kind), item.key[kind], i);
         }
     }
 }
 
+// The leads whose rules need the distributor, decided together: their pool and cap rows
+// locked once, each lead in batch order.  Returns the session to write back, or nullptr.
+rd::Session* distribute(Item* items, int n, int** request_item, rd::Result** decided, int* requests) {
+    int m = 0;
+    for (int i = 0; i < n; ++i) m += items[i].plan == Plan::distribute ? 1 : 0;
+    *requests = m;
+    if (m == 0) return nullptr;
+    rd::Request* batch = static_cast<rd::Request*>(palloc(sizeof(rd::Request) * m));
+    *request_item = static_cast<int*>(palloc(sizeof(int) * m));
+    int k = 0;
+    for (int i = 0; i < n; ++i) {
+        if (items[i].plan != Plan::distribute) continue;
+        batch[k] = items[i].request;
+        (*request_item)[k++] = i;
+    }
+    rd::Result* results = static_cast<rd::Result*>(palloc(sizeof(rd::Result) * m));
+    *decided = results;
+    rd::Session* session = rd::decide(batch, m, results);
+    for (k = 0; k < m; ++k) {
+        Item& item = items[(*request_item)[k]];
+        const rd::Result& r = results[k];
+        item.skipped = r.skipped;
+        switch (r.kind) {
+            case rd::Result::Kind::routed:
+                item.plan = Plan::route;
+                item.destination = r.destination;
+                item.rule = r.rule;
+                break;
+            case rd::Result::Kind::deferred:
+                item.plan = Plan::defer;
+                item.reason = r.reason;
+                item.due = r.due;
+                item.reason_text = r.reason_text;
+                break;
+            case rd::Result::Kind::unavailable:
+                item.plan = Plan::fail;
+                item.reason = r.reason;
+                break;
+        }
+    }
+    return session;
+}
+
 // ---- phase 3: write ----
 
-void write_routed(Item* items, int n, Outcome* out) {
+void write_routed(Item* items, int n, Outcome* out, bool* moved_item) {
     transitions::Routed* moves = static_cast<transitions::Routed*>(palloc(sizeof(transitions::Routed) * (n + 1)));
     int* item_of = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
     int m = 0;
     for (int i = 0; i < n; ++i) {
         if (items[i].plan != Plan::route) continue;
-        moves[m] = {items[i].id, items[i].destination, true, items[i].rule};
+        moves[m] = {items[i].id, items[i].destination, true, items[i].rule, items[i].skipped};
         item_of[m++] = i;
     }
     if (m == 0) return;
@@ -297,6 +377,7 @@ void write_routed(Item* items, int n, Outcome* out) {
     transitions::route_to(moves, m, nullptr, 1, moved, attempts);
     for (int k = 0; k < m; ++k) {
         Item& item = items[item_of[k]];
+        moved_item[item_of[k]] = moved[k];
         if (!moved[k]) {  // the destination was deactivated since the rules were compiled
             item.plan = Plan::fail;
             item.reason = Reason::destination_inactive;
@@ -379,6 +460,21 @@ void write_failures(const Item* items, int n, Outcome* out) {
     }
 }
 
+// Nobody could take them now: pending again, due when the first blocking condition ends;
+// the attempt is not counted.
+void write_deferred(const Item* items, int n, Outcome* out) {
+    transitions::Deferral* deferrals =
+        static_cast<transitions::Deferral*>(palloc(sizeof(transitions::Deferral) * (n + 1)));
+    int m = 0;
+    for (int i = 0; i < n; ++i) {
+        const Item& item = items[i];
+        if (item.plan != Plan::defer) continue;
+        deferrals[m++] = {item.id, item.due, item.max_attempts, item.reason_text, item.skipped};
+        out[i] = outcome(Status::deferred, item.reason, item.attempts);
+    }
+    transitions::defer(deferrals, m);
+}
+
 // Leads past lead_expires_at are never routed, nor checked for duplicates.
 void write_expired(const Item* items, int n, Outcome* out) {
     pg_uuid_t* ids = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (n + 1)));
@@ -416,13 +512,25 @@ void route_rows(HeapTuple* rows, TupleDesc desc, int n, const int32* max_attempt
     }
     const Originals found = find_originals(items, n);
 
-    // 2. Decide.
+    // 2. Decide: duplicates and rules lead by lead, then the distributor for the leads whose
+    // rules need it, together.
     decide(rows, desc, items, n, found);
+    int* request_item = nullptr;
+    rd::Result* decided = nullptr;
+    int requests = 0;
+    rd::Session* distribution = distribute(items, n, &request_item, &decided, &requests);
 
     // 3. Write, one statement per kind.  Routed first: a duplicate of a lead routed in this
     // batch needs that lead to have moved; a lead whose destination went away meanwhile
-    // becomes a failure.
-    write_routed(items, n, out);
+    // becomes a failure.  Then the distributor's credits and counts, for what moved.
+    bool* moved = static_cast<bool*>(palloc0(sizeof(bool) * n));
+    write_routed(items, n, out, moved);
+    if (distribution != nullptr) {
+        bool* request_moved = static_cast<bool*>(palloc0(sizeof(bool) * requests));
+        for (int k = 0; k < requests; ++k) request_moved[k] = moved[request_item[k]];
+        rd::write_back(distribution, decided, request_moved, requests);
+    }
+    write_deferred(items, n, out);
     write_duplicates(items, n, out);
     write_failures(items, n, out);
     write_expired(items, n, out);

@@ -1,8 +1,9 @@
 // GUC definitions.  Values that decide whose lock may be taken over, when a lead expires, how
 // long history is kept and whom the application user is are PGC_SUSET: an application role
 // must not change them for itself (behind a pooler, for every other client too).  Worker
-// settings are PGC_SIGHUP (the worker reloads them), except the databases it serves, which
-// are fixed at server start and so exist only when the library is preloaded.
+// settings are PGC_SIGHUP (the worker reloads them), except the databases it serves and the
+// number of workers per database, which are fixed at server start and so exist only when
+// the library is preloaded.
 #include "pg/settings.h"
 
 #include "pg/postgres_headers.h"
@@ -34,6 +35,8 @@ bool worker_enabled = true;
 int worker_naptime_ms = 10 * 1000;
 int worker_batch_size = 200;
 int worker_log_interval_s = 5 * 60;
+bool route_on_arrival = true;
+int workers_per_database = 1;
 
 namespace {
 
@@ -197,6 +200,11 @@ void define_all(bool preloading) {
             "A comma-separated list; one worker runs for each database.",
             &worker_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT, nullptr, nullptr,
             nullptr);
+        DefineCustomIntVariable(
+            "lead_router.workers", "Background worker processes per served database.",
+            "They share the database's work without overlap (SKIP LOCKED); more than one helps "
+            "when routing a burst takes longer than it arrives.",
+            &workers_per_database, 1, 1, 8, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
 
     DefineCustomBoolVariable(
@@ -224,6 +232,14 @@ void define_all(bool preloading) {
         "No line is written for an interval without work; 0 turns the summary off.",
         &worker_log_interval_s, 5 * 60, 0, 24 * 60 * 60, PGC_SIGHUP, GUC_UNIT_S, nullptr,
         nullptr, nullptr);
+
+    DefineCustomBoolVariable(
+        "lead_router.route_on_arrival",
+        "Whether the background worker routes new pending leads as they arrive.",
+        "When on, the commit of a transaction that wrote due pending leads wakes a worker, "
+        "which routes them as route_pending_leads() would; worker_naptime is the backstop.  "
+        "When off, the worker drains the retry queue only.",
+        &route_on_arrival, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
     MarkGUCPrefixReserved("lead_router");
     user_id_record = find_record("lead_router.user_id");

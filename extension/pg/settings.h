@@ -42,6 +42,12 @@ extern bool worker_enabled;        // lead_router.worker_enabled
 extern int worker_naptime_ms;      // lead_router.worker_naptime
 extern int worker_batch_size;      // lead_router.worker_batch_size
 extern int worker_log_interval_s;  // lead_router.worker_log_interval
+// Arrival routing (SPEC.md "Arrival routing and the outcome feed").  route_on_arrival: the
+// workers route due pending leads too, and committing backends wake them; off, they drain
+// the retry queue only.  workers: processes per database, fixed at server start (defined
+// only while preloading, like lead_router.database).
+extern bool route_on_arrival;      // lead_router.route_on_arrival
+extern int workers_per_database;   // lead_router.workers
 
 // Registers the GUCs; called once from _PG_init.  `preloading`: shared_preload_libraries is
 // being processed, so the server-start settings may be defined too.

@@ -1,11 +1,24 @@
-// Worker slots in shared memory.  A slot is written only by the worker that owns it, under
-// its spinlock, and read by copying it under the same spinlock: nothing is computed while
-// one is held.
+// Worker slots in shared memory.  Two parts per slot:
+//  * the status (database, pid, enabled, last round), written only by the worker that owns
+//    the slot, under the slot's spinlock, and read by copying it under the same spinlock:
+//    nothing is computed while one is held;
+//  * the wake-up part, lock-free because committing backends read it in a transaction
+//    callback, where nothing may block or raise: the worker writes its pgprocno, then (after
+//    a write barrier) publishes its database in wake_database; a reader that sees the
+//    database reads the pgprocno after a read barrier.  `sleeping` and `wakeups` are plain
+//    atomics.  A worker that exits clears wake_database first; a waker that read the slot
+//    just before may set the latch of a process that has since taken the PGPROC, which is
+//    harmless (latches tolerate spurious sets).
 #include "pg/worker_status.h"
 
+#include "core/arrival_pacing.h"
+
 extern "C" {
+#include "port/atomics.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 }
@@ -19,9 +32,15 @@ struct Slot {
     int pid;
     bool enabled;
     TimestampTz last_round;
+
+    pg_atomic_uint32 wake_database;  // the database served, 0 when free
+    pg_atomic_uint32 sleeping;       // 1 while the worker waits on its latch
+    pg_atomic_uint64 wakeups;        // latch sets by committing backends
+    int pgprocno;                    // valid while wake_database is set
 };
 
 struct Shared {
+    pg_atomic_uint32 rotation;  // spreads single wake-ups over a database's sleeping workers
     Slot slots[kMaxWorkers];
 };
 
@@ -41,12 +60,17 @@ void on_shmem_startup() {
     bool found;
     shared = static_cast<Shared*>(ShmemInitStruct("lead_router worker status", sizeof(Shared), &found));
     if (!found) {
+        pg_atomic_init_u32(&shared->rotation, 0);
         for (Slot& slot : shared->slots) {
             SpinLockInit(&slot.mutex);
             slot.database = InvalidOid;
             slot.pid = 0;
             slot.enabled = false;
             slot.last_round = 0;
+            pg_atomic_init_u32(&slot.wake_database, InvalidOid);
+            pg_atomic_init_u32(&slot.sleeping, 0);
+            pg_atomic_init_u64(&slot.wakeups, 0);
+            slot.pgprocno = -1;
         }
     }
     LWLockRelease(AddinShmemInitLock);
@@ -54,6 +78,8 @@ void on_shmem_startup() {
 
 void release_slot(int, Datum) {
     if (mine == nullptr) return;
+    pg_atomic_write_u32(&mine->wake_database, InvalidOid);
+    pg_atomic_write_u32(&mine->sleeping, 0);
     SpinLockAcquire(&mine->mutex);
     mine->database = InvalidOid;
     mine->pid = 0;
@@ -80,6 +106,11 @@ void attach(int slot, Oid database) {
     mine->enabled = false;
     mine->last_round = 0;
     SpinLockRelease(&mine->mutex);
+    mine->pgprocno = MyProc->pgprocno;
+    pg_atomic_write_u32(&mine->sleeping, 0);
+    pg_atomic_write_u64(&mine->wakeups, 0);
+    pg_write_barrier();  // the pgprocno before the database that makes it visible
+    pg_atomic_write_u32(&mine->wake_database, database);
     on_shmem_exit(release_slot, (Datum)0);
 }
 
@@ -92,18 +123,56 @@ void stamp(bool enabled) {
     SpinLockRelease(&mine->mutex);
 }
 
+void set_sleeping(bool sleeping) {
+    if (mine == nullptr) return;
+    pg_atomic_write_u32(&mine->sleeping, sleeping ? 1 : 0);
+    // Published before the worker checks its latch (WaitLatch), or before it reads work.
+    pg_memory_barrier();
+}
+
+uint64 wakeups() { return mine == nullptr ? 0 : pg_atomic_read_u64(&mine->wakeups); }
+
+void wake(Oid database) {
+    if (shared == nullptr || !OidIsValid(database)) return;
+    int procs[kMaxWorkers];
+    Slot* slots[kMaxWorkers];
+    bool sleeping[kMaxWorkers];
+    int n = 0;
+    for (Slot& slot : shared->slots) {
+        if (pg_atomic_read_u32(&slot.wake_database) != database) continue;
+        pg_read_barrier();
+        const int procno = slot.pgprocno;
+        if (procno < 0 || (MyProc != nullptr && procno == MyProc->pgprocno)) continue;
+        procs[n] = procno;
+        slots[n] = &slot;
+        sleeping[n] = pg_atomic_read_u32(&slot.sleeping) != 0;
+        ++n;
+    }
+    if (n == 0) return;
+    const uint64 chosen =
+        core::workers_to_wake(sleeping, n, pg_atomic_fetch_add_u32(&shared->rotation, 1));
+    for (int i = 0; i < n; ++i) {
+        if ((chosen & (uint64{1} << i)) == 0) continue;
+        pg_atomic_fetch_add_u64(&slots[i]->wakeups, 1);
+        SetLatch(&ProcGlobal->allProcs[procs[i]].procLatch);
+    }
+}
+
 DatabaseWorkers for_database(Oid database) {
     DatabaseWorkers result{};
     if (shared == nullptr) return result;
     result.preloaded = true;
     for (Slot& slot : shared->slots) {
         SpinLockAcquire(&slot.mutex);
-        const Slot copy = slot;
+        const Oid slot_database = slot.database;
+        const int pid = slot.pid;
+        const bool enabled = slot.enabled;
+        const TimestampTz last_round = slot.last_round;
         SpinLockRelease(&slot.mutex);
-        if (copy.database != database || copy.pid == 0) continue;
+        if (slot_database != database || pid == 0) continue;
         ++result.running;
-        if (copy.enabled) ++result.enabled;
-        result.last_round = Max(result.last_round, copy.last_round);
+        if (enabled) ++result.enabled;
+        result.last_round = Max(result.last_round, last_round);
     }
     return result;
 }

@@ -7,6 +7,7 @@
 
 #include "pg/cache_generation.h"
 #include "pg/spi_statement.h"
+#include "pg/uuid_key.h"
 
 namespace lead_router::pg::workspace_cache {
 namespace {
@@ -16,19 +17,7 @@ struct Settings {
     char phone_region[3];
 };
 
-struct Key {
-    unsigned char bytes[UUID_LEN];
-    bool operator==(const Key& o) const { return std::memcmp(bytes, o.bytes, UUID_LEN) == 0; }
-};
-struct KeyHash {
-    std::size_t operator()(const Key& k) const noexcept {
-        std::size_t h;
-        std::memcpy(&h, k.bytes, sizeof h);  // uuids are random enough already
-        return h;
-    }
-};
-
-std::unordered_map<Key, Settings, KeyHash>* cache = nullptr;  // no static constructors
+std::unordered_map<UuidKey, Settings, UuidKeyHash>* cache = nullptr;  // no static constructors
 
 Statement settings_stmt = {
     "SELECT coalesce(phone_region, '') FROM lead_router.workspaces WHERE id = $1", 1, {UUIDOID}};
@@ -50,8 +39,8 @@ Settings load(Datum workspace_id) {
 }  // namespace
 
 const char* phone_region(Datum workspace_id) {
-    if (cache == nullptr) cache = new std::unordered_map<Key, Settings, KeyHash>();
-    Key key;
+    if (cache == nullptr) cache = new std::unordered_map<UuidKey, Settings, UuidKeyHash>();
+    UuidKey key;
     std::memcpy(key.bytes, DatumGetUUIDP(workspace_id)->data, UUID_LEN);
     auto found = cache->find(key);
     if (found != cache->end() && found->second.generation == cache_generation::current()) {

@@ -40,6 +40,12 @@ INSERT INTO routing_rules (workspace_id, name, priority, conditions, destination
     ('00000000-0000-0000-0000-0000000000a2', 'Trade show: everyone else outside Asia', 10,
      '{"country": {"not_in": ["JP", "IN"]}}', '00000000-0000-0000-0000-0000000000b4');
 
+-- The background worker routes new leads as they arrive (lead_router.route_on_arrival); off
+-- for the first part, so that the batches below are what routes them.
+ALTER SYSTEM SET lead_router.route_on_arrival = off;
+SELECT pg_reload_conf() AS reloaded;
+DO $$ BEGIN PERFORM pg_sleep(0.5); END $$;  -- the worker rereads its settings
+
 -- 950 people from the two inbound workspaces ...
 INSERT INTO leads (email, phone, company_name, company_domain, company_industry, company_size,
                    company_location, country, attributes, source_workspace_id, created_at)
@@ -133,3 +139,84 @@ SELECT pending, routed, failed, queue_depth, queue_due, stale_locks,
   FROM routing_health() \gx
 \echo '(success_rate counts a lead with no matching rule as an unsuccessful attempt: the'
 \echo ' retry worker will try those again in a minute, and again with backoff after that.)'
+
+\echo
+\echo '=== distribution: a weighted pool, daily caps in each partner''s time zone, the fall-through ==='
+-- A third inbound workspace sends every lead to a pool of two partners, Litware 3 : Adventure
+-- Works 1 (smooth weighted round-robin).  Litware (New York) takes at most 3 leads a day,
+-- Adventure Works (Tokyo) at most 3, each day counted from the partner's own midnight.  When
+-- Litware is full its turns go to Adventure Works; when both are full, the next rule sends
+-- the overflow to Fabrikam Europe.
+INSERT INTO workspaces (id, name, workspace_type, time_zone) VALUES
+    ('00000000-0000-0000-0000-0000000000a3', 'Partner portal',  'internal', 'UTC'),
+    ('00000000-0000-0000-0000-0000000000b5', 'Litware Direct',  'partner',  'America/New_York'),
+    ('00000000-0000-0000-0000-0000000000b6', 'Adventure Works', 'partner',  'Asia/Tokyo');
+BEGIN;
+INSERT INTO routing_rules (id, workspace_id, name, priority, conditions, destination_workspace_id) VALUES
+    ('20000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a3', 'Portal pool', 20, '{}', NULL),
+    ('20000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-0000000000a3', 'Portal overflow', 10, '{}',
+     '00000000-0000-0000-0000-0000000000b3');
+INSERT INTO routing_rule_destinations (rule_id, destination_workspace_id, weight) VALUES
+    ('20000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b5', 3),
+    ('20000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b6', 1);
+INSERT INTO partner_caps (workspace_id, period, max_leads) VALUES
+    ('00000000-0000-0000-0000-0000000000b5', 'day', 3),
+    ('00000000-0000-0000-0000-0000000000b6', 'day', 3);
+COMMIT;
+SELECT r.name AS rule, w.name AS destination, d.weight, w.time_zone,
+       (SELECT string_agg(c.max_leads || ' a ' || c.period, ', ') FROM partner_caps c WHERE c.workspace_id = w.id) AS caps
+  FROM routing_rules r
+  LEFT JOIN routing_rule_destinations d ON d.rule_id = r.id
+  JOIN workspaces w ON w.id = coalesce(d.destination_workspace_id, r.destination_workspace_id)
+ WHERE r.workspace_id = '00000000-0000-0000-0000-0000000000a3' ORDER BY r.priority DESC, d.weight DESC;
+
+\echo
+\echo '--- ten portal leads, routed in one batch: where each went, and who was passed over and why'
+-- (inserted and routed in one transaction: the background worker, which routes new leads as
+-- they arrive, never sees them pending)
+BEGIN;
+INSERT INTO leads (email, company_name, country, source_workspace_id, created_at)
+SELECT 'buyer' || i || '@portal-' || i || '.example', 'Portal customer ' || i, 'US',
+       '00000000-0000-0000-0000-0000000000a3', now() - (10 - i) * interval '1 millisecond'
+  FROM generate_series(1, 10) i;
+SELECT count(*) AS routed FROM route_pending_leads(50)
+ WHERE status = 'routed' AND lead_id IN (SELECT id FROM leads WHERE source_workspace_id = '00000000-0000-0000-0000-0000000000a3');
+COMMIT;
+SELECT row_number() OVER (ORDER BY l.created_at) AS lead, w.name AS destination, r.name AS rule,
+       coalesce((SELECT string_agg(sw.name || ': ' || (s ->> 'reason'), '; ')
+                   FROM jsonb_array_elements(g.skipped_destinations) s
+                   JOIN workspaces sw ON sw.id = (s ->> 'workspace_id')::uuid), '') AS passed_over
+  FROM leads l
+  JOIN routing_logs g ON g.lead_id = l.id AND g.routing_result = 'success'
+  JOIN workspaces w ON w.id = g.destination_workspace_id
+  JOIN routing_rules r ON r.id = g.matched_rule_id
+ WHERE l.source_workspace_id = '00000000-0000-0000-0000-0000000000a3' ORDER BY l.created_at;
+
+\echo
+\echo '--- partner_capacity: used/max of each cap in its current window, in the partner''s time zone'
+SELECT w.name AS partner, c.period, c.used || '/' || c.max_leads AS used,
+       to_char(c.window_start AT TIME ZONE w.time_zone, 'YYYY-MM-DD HH24:MI') AS window_start_local,
+       to_char(c.window_end AT TIME ZONE w.time_zone, 'YYYY-MM-DD HH24:MI') AS window_end_local, w.time_zone
+  FROM partner_capacity c JOIN workspaces w ON w.id = c.workspace_id ORDER BY 1;
+
+\echo
+\echo '--- explain_route for the next portal lead: each pool member, eligible or not and why, and the next pick'
+BEGIN;
+INSERT INTO leads (id, email, source_workspace_id)
+VALUES ('10000000-0000-0000-0000-0000000000a3', 'buyer11@portal-11.example', '00000000-0000-0000-0000-0000000000a3');
+SELECT e.rule_name, w.name AS destination, e.weight, e.eligible, e.ineligible_reason, e.next_pick
+  FROM explain_route('10000000-0000-0000-0000-0000000000a3') e
+  JOIN workspaces w ON w.id = e.destination_workspace_id;
+ROLLBACK;
+
+\echo
+\echo '=== arrival routing: insert a lead, commit, and the background worker routes it ==='
+ALTER SYSTEM RESET lead_router.route_on_arrival;
+SELECT pg_reload_conf() AS reloaded;
+DO $$ BEGIN PERFORM pg_sleep(0.5); END $$;  -- the worker rereads its settings
+INSERT INTO leads (id, email, source_workspace_id)
+VALUES ('10000000-0000-0000-0000-0000000000a4', 'buyer12@portal-12.example', '00000000-0000-0000-0000-0000000000a3');
+DO $$ BEGIN PERFORM pg_sleep(0.5); END $$;  -- half a second later:
+SELECT l.routing_status, w.name AS destination, l.routed_at IS NOT NULL AS routed
+  FROM leads l JOIN workspaces w ON w.id = l.workspace_id
+ WHERE l.id = '10000000-0000-0000-0000-0000000000a4';

@@ -12,6 +12,8 @@ my $node = PostgreSQL::Test::Cluster->new('cron');
 $node->init;
 $node->append_conf('postgresql.conf', q{
 shared_preload_libraries = 'lead_router,pg_cron'
+# leads stay pending until the test routes them (the worker would route them on arrival)
+lead_router.route_on_arrival = off
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 20

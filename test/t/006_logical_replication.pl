@@ -18,6 +18,8 @@ my $conf = q{
 shared_preload_libraries = 'lead_router'
 lead_router.database = 'postgres'
 lead_router.worker_naptime = '500ms'
+# leads stay pending until the test routes them (the worker would route them on arrival)
+lead_router.route_on_arrival = off
 };
 my $pub = PostgreSQL::Test::Cluster->new('publisher');
 $pub->init(allows_streaming => 'logical');

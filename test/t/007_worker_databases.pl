@@ -22,6 +22,8 @@ $node->safe_psql('postgres', 'CREATE DATABASE db1');
 $node->safe_psql('postgres', 'CREATE DATABASE db2');
 $node->append_conf('postgresql.conf', q{
 shared_preload_libraries = 'lead_router'
+# leads stay pending until the test routes them (the worker would route them on arrival)
+lead_router.route_on_arrival = off
 lead_router.database = 'db1, db2'
 lead_router.worker_naptime = '300ms'
 lead_router.worker_log_interval = '1s'
