@@ -44,9 +44,7 @@ namespace settings = lead_router::settings;
 namespace horizon = lead_router::pg::event_horizon;
 
 pg::Statement process_stmt = {
-    "SELECT processed, routed, requeued, failed FROM lead_router.process_retry_queue($1)",
-    1,
-    {INT4OID}};
+    "SELECT processed, routed, requeued, failed FROM lead_router.process_retry_queue($1)", 1, {INT4OID}};
 
 pg::Statement installed_version_stmt = {
     "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'lead_router'", 0, {}};
@@ -79,7 +77,7 @@ constexpr int64 kDueCountLimit = 201;
 
 // The work done since the last summary line.
 struct Tally {
-    int64 rounds, processed, routed, requeued, failed;                         // retries
+    int64 rounds, processed, routed, requeued, failed;                               // retries
     int64 arrival_rounds, arrivals, arrival_routed, arrival_queued, arrival_failed;  // arrivals
 };
 
@@ -116,8 +114,8 @@ bool installed_version_matches() {
         strlcpy(reported_version, installed, sizeof reported_version);
     }
     pgstat_report_activity(STATE_IDLE, psprintf("lead_router worker: waiting for ALTER EXTENSION "
-                                                 "lead_router UPDATE (installed %s, library %s)",
-                                                 installed, LEAD_ROUTER_VERSION));
+                                                "lead_router UPDATE (installed %s, library %s)",
+                                                installed, LEAD_ROUTER_VERSION));
     return false;
 }
 
@@ -169,8 +167,7 @@ void announce_events(std::optional<int64> readable) {
     const bool wrote = horizon::holding_floor();
     if (!wrote && !readable) return;
     const int64 drawn = wrote ? horizon::last_drawn(horizon::audit_relation()) : 0;
-    const std::optional<int64> payload =
-        core::events_announcement(announced, wrote, drawn, readable.value_or(0));
+    const std::optional<int64> payload = core::events_announcement(announced, wrote, drawn, readable.value_or(0));
     if (!payload) return;
     const Datum args[] = {CStringGetTextDatum(psprintf(INT64_FORMAT, *payload))};
     pg::execute(notify_stmt, args, nullptr, false);
@@ -178,10 +175,10 @@ void announce_events(std::optional<int64> readable) {
 }
 
 struct Phase {
-    bool ready;                  // the database has this version of the extension
-    bool again;                  // go round again at once
-    int64 until_next_retry_ms;   // 0: no retry scheduled
-    int held;                    // leads left to other sessions' identity locks
+    bool ready;                 // the database has this version of the extension
+    bool again;                 // go round again at once
+    int64 until_next_retry_ms;  // 0: no retry scheduled
+    int held;                   // leads left to other sessions' identity locks
 };
 
 // Transaction 1: the retry queue.
@@ -195,9 +192,8 @@ Phase retry_phase() {
     if (queue.due > 0) {
         const int32 batch = core::adaptive_batch(queue.due, settings::worker_batch_size);
         pgstat_report_activity(STATE_RUNNING,
-                               psprintf("lead_router worker: process_retry_queue(%d), %lld%s due",
-                                        batch, static_cast<long long>(Min(queue.due, 200)),
-                                        queue.due > 200 ? "+" : ""));
+                               psprintf("lead_router worker: process_retry_queue(%d), %lld%s due", batch,
+                                        static_cast<long long>(Min(queue.due, 200)), queue.due > 200 ? "+" : ""));
         const Datum args[] = {Int32GetDatum(batch)};
         pg::execute(process_stmt, args, nullptr, false);
         const int32 processed = pg::column_int32(0, 1);
@@ -208,8 +204,7 @@ Phase retry_phase() {
         tally.failed += pg::column_int32(0, 4);
         phase.again = core::go_again({queue.due, batch, processed, 0});
     } else if (queue.next_retry_at != 0) {
-        phase.until_next_retry_ms =
-            Max(int64{1}, (queue.next_retry_at - GetCurrentTimestamp()) / 1000 + 1);
+        phase.until_next_retry_ms = Max(int64{1}, (queue.next_retry_at - GetCurrentTimestamp()) / 1000 + 1);
     }
     announce_events(readable);
     pg::finish();
@@ -229,10 +224,8 @@ Phase arrival_phase() {
     const int64 due = DatumGetInt64(pg::column(0, 1, &isnull));
     if (due > 0) {
         const int32 batch = core::adaptive_batch(due, settings::worker_batch_size);
-        pgstat_report_activity(STATE_RUNNING,
-                               psprintf("lead_router worker: route_pending_leads(%d), %lld%s due",
-                                        batch, static_cast<long long>(Min(due, 200)),
-                                        due > 200 ? "+" : ""));
+        pgstat_report_activity(STATE_RUNNING, psprintf("lead_router worker: route_pending_leads(%d), %lld%s due", batch,
+                                                       static_cast<long long>(Min(due, 200)), due > 200 ? "+" : ""));
         const Datum args[] = {Int32GetDatum(batch)};
         pg::execute(route_pending_stmt, args, nullptr, false);
         const int32 took = pg::column_int32(0, 1);
@@ -264,18 +257,15 @@ long run_round() {
         if (!arrivals.ready) return settings::worker_naptime_ms;
     }
     held_delay_ms = arrivals.held > 0 ? core::next_held_delay(held_delay_ms, settings::worker_naptime_ms) : 0;
-    const long sleep_ms =
-        core::sleep_after_round(retries.again || arrivals.again, settings::worker_naptime_ms,
-                                retries.until_next_retry_ms, held_delay_ms);
+    const long sleep_ms = core::sleep_after_round(retries.again || arrivals.again, settings::worker_naptime_ms,
+                                                  retries.until_next_retry_ms, held_delay_ms);
     pgstat_report_stat(false);
-    pgstat_report_activity(
-        STATE_IDLE,
-        psprintf("lead_router worker: idle, next look in %ld ms (naptime %d ms); "
-                 "woken by %llu commits, %lld leads routed on arrival%s",
-                 sleep_ms, settings::worker_naptime_ms,
-                 static_cast<unsigned long long>(pg::worker_status::wakeups()),
-                 static_cast<long long>(routed_on_arrival),
-                 settings::route_on_arrival ? "" : " (route_on_arrival = off)"));
+    pgstat_report_activity(STATE_IDLE, psprintf("lead_router worker: idle, next look in %ld ms (naptime %d ms); "
+                                                "woken by %llu commits, %lld leads routed on arrival%s",
+                                                sleep_ms, settings::worker_naptime_ms,
+                                                static_cast<unsigned long long>(pg::worker_status::wakeups()),
+                                                static_cast<long long>(routed_on_arrival),
+                                                settings::route_on_arrival ? "" : " (route_on_arrival = off)"));
     return sleep_ms;
 }
 
@@ -285,9 +275,7 @@ long run_round_logging_errors() {
     MemoryContext round_context = CurrentMemoryContext;
     volatile long sleep_ms = settings::worker_naptime_ms;
     PG_TRY();
-    {
-        sleep_ms = run_round();
-    }
+    { sleep_ms = run_round(); }
     PG_CATCH();
     {
         HOLD_INTERRUPTS();
@@ -316,20 +304,17 @@ void log_summary() {
     if (tally.processed > 0) {
         ereport(LOG, (errmsg("lead_router worker: %lld retries processed in the last %lld s "
                              "(%lld routed, %lld requeued, %lld failed; %lld rounds)",
-                             static_cast<long long>(tally.processed), seconds,
-                             static_cast<long long>(tally.routed),
-                             static_cast<long long>(tally.requeued),
-                             static_cast<long long>(tally.failed),
+                             static_cast<long long>(tally.processed), seconds, static_cast<long long>(tally.routed),
+                             static_cast<long long>(tally.requeued), static_cast<long long>(tally.failed),
                              static_cast<long long>(tally.rounds))));
     }
     if (tally.arrivals > 0) {
-        ereport(LOG, (errmsg("lead_router worker: %lld new leads taken on arrival in the last %lld s "
-                             "(%lld routed, %lld queued, %lld failed; %lld rounds)",
-                             static_cast<long long>(tally.arrivals), seconds,
-                             static_cast<long long>(tally.arrival_routed),
-                             static_cast<long long>(tally.arrival_queued),
-                             static_cast<long long>(tally.arrival_failed),
-                             static_cast<long long>(tally.arrival_rounds))));
+        ereport(LOG,
+                (errmsg("lead_router worker: %lld new leads taken on arrival in the last %lld s "
+                        "(%lld routed, %lld queued, %lld failed; %lld rounds)",
+                        static_cast<long long>(tally.arrivals), seconds, static_cast<long long>(tally.arrival_routed),
+                        static_cast<long long>(tally.arrival_queued), static_cast<long long>(tally.arrival_failed),
+                        static_cast<long long>(tally.arrival_rounds))));
     }
     tally = {};
     tally_since = now;
@@ -343,8 +328,7 @@ void register_workers() {
     List* databases = NIL;
     if (!SplitIdentifierString(names, ',', &databases)) {
         ereport(FATAL, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("invalid list syntax in lead_router.database: \"%s\"",
-                               settings::worker_databases)));
+                        errmsg("invalid list syntax in lead_router.database: \"%s\"", settings::worker_databases)));
     }
     const int per_database = settings::workers_per_database;
     if (list_length(databases) * per_database > pg::worker_status::kMaxWorkers) {
@@ -362,14 +346,13 @@ void register_workers() {
             memset(&worker, 0, sizeof(worker));
             worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
             worker.bgw_start_time = BgWorkerStart_RecoveryFinished;  // never on a standby
-            worker.bgw_restart_time = 5;  // seconds, after a crash or termination
+            worker.bgw_restart_time = 5;                             // seconds, after a crash or termination
             snprintf(worker.bgw_library_name, BGW_MAXLEN, "lead_router");
             snprintf(worker.bgw_function_name, BGW_MAXLEN, "lead_router_worker_main");
             if (per_database == 1) {
                 snprintf(worker.bgw_name, BGW_MAXLEN, "lead_router worker for %s", database);
             } else {
-                snprintf(worker.bgw_name, BGW_MAXLEN, "lead_router worker %d of %d for %s", k,
-                         per_database, database);
+                snprintf(worker.bgw_name, BGW_MAXLEN, "lead_router worker %d of %d for %s", k, per_database, database);
             }
             snprintf(worker.bgw_type, BGW_MAXLEN, "lead_router worker");
             strlcpy(worker.bgw_extra, database, BGW_EXTRALEN);
@@ -395,8 +378,7 @@ extern "C" void lead_router_worker_main(Datum main_arg) {
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
     pgstat_report_appname("lead_router worker");
 
-    MemoryContext loop_context = AllocSetContextCreate(TopMemoryContext, "lead_router worker",
-                                                       ALLOCSET_DEFAULT_SIZES);
+    MemoryContext loop_context = AllocSetContextCreate(TopMemoryContext, "lead_router worker", ALLOCSET_DEFAULT_SIZES);
     // The latch protocol: a committing backend sets the latch after its leads are visible;
     // the latch is reset before the round that looks for them, so a set is never lost.
     for (;;) {
@@ -418,8 +400,7 @@ extern "C" void lead_router_worker_main(Datum main_arg) {
         worker::log_summary();
         if (sleep_ms > 0) {
             status::set_sleeping(true);
-            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
-                            PG_WAIT_EXTENSION);
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms, PG_WAIT_EXTENSION);
             status::set_sleeping(false);
             ResetLatch(MyLatch);
         }

@@ -24,8 +24,7 @@ int next_held_delay(int previous_ms, int naptime_ms) {
     return static_cast<int>(std::min<std::int64_t>(doubled, ceiling));
 }
 
-long sleep_after_round(bool again, int naptime_ms, std::int64_t until_next_retry_ms,
-                       int held_delay_ms) {
+long sleep_after_round(bool again, int naptime_ms, std::int64_t until_next_retry_ms, int held_delay_ms) {
     if (again) return 0;
     std::int64_t sleep = std::max(1, naptime_ms);
     if (until_next_retry_ms > 0) sleep = std::min(sleep, until_next_retry_ms);
@@ -33,8 +32,8 @@ long sleep_after_round(bool again, int naptime_ms, std::int64_t until_next_retry
     return static_cast<long>(std::max<std::int64_t>(1, sleep));
 }
 
-std::optional<std::int64_t> events_announcement(std::int64_t announced, bool wrote_rows,
-                                                std::int64_t last_drawn, std::int64_t readable) {
+std::optional<std::int64_t> events_announcement(std::int64_t announced, bool wrote_rows, std::int64_t last_drawn,
+                                                std::int64_t readable) {
     const std::int64_t known = wrote_rows ? std::max(last_drawn, readable) : readable;
     if (known <= announced) return std::nullopt;
     return known;

@@ -38,16 +38,15 @@ int next_held_delay(int previous_ms, int naptime_ms);
 // The sleep after a round, in ms: 0 to go again at once; else the naptime, shortened to
 // the next retry due (`until_next_retry_ms` > 0, or 0 when none is scheduled) and to
 // `held_delay_ms` (0: none).  Never below 1 ms when sleeping.
-long sleep_after_round(bool again, int naptime_ms, std::int64_t until_next_retry_ms,
-                       int held_delay_ms);
+long sleep_after_round(bool again, int naptime_ms, std::int64_t until_next_retry_ms, int held_delay_ms);
 
 // The payload of NOTIFY lead_router_events after a round, if one is due: the highest audit
 // id the round knows of -- `last_drawn` (the id sequence's last value) when the round wrote
 // audit rows itself, else `readable` (the events horizon minus one: every id up to it is
 // final) -- when it is above what this worker announced last (`announced`).  Nothing when
 // nothing new is known, so an idle server sends nothing.
-std::optional<std::int64_t> events_announcement(std::int64_t announced, bool wrote_rows,
-                                                std::int64_t last_drawn, std::int64_t readable);
+std::optional<std::int64_t> events_announcement(std::int64_t announced, bool wrote_rows, std::int64_t last_drawn,
+                                                std::int64_t readable);
 
 // Which workers of a database a committing backend wakes.  `sleeping[i]` tells whether
 // worker i (of `n`, n <= 64) was asleep on its latch when looked at; `start` rotates the

@@ -20,10 +20,14 @@ std::int64_t first_of_next_month(CivilDate d) {
 
 const char* cap_period_name(CapPeriod period) {
     switch (period) {
-        case CapPeriod::hour: return "hour";
-        case CapPeriod::day: return "day";
-        case CapPeriod::week: return "week";
-        case CapPeriod::month: return "month";
+        case CapPeriod::hour:
+            return "hour";
+        case CapPeriod::day:
+            return "day";
+        case CapPeriod::week:
+            return "week";
+        case CapPeriod::month:
+            return "month";
     }
     return "?";
 }
@@ -52,8 +56,7 @@ Window window_at(const ZoneClock& zone, CapPeriod period, Micros t) {
         }
         case CapPeriod::month: {
             const CivilDate d = civil_from_days(now.days);
-            return {zone.instant(days_from_civil({d.year, d.month, 1}), 0),
-                    zone.instant(first_of_next_month(d), 0)};
+            return {zone.instant(days_from_civil({d.year, d.month, 1}), 0), zone.instant(first_of_next_month(d), 0)};
         }
     }
     return {floor_to(t, kMicrosPerDay), floor_to(t, kMicrosPerDay) + kMicrosPerDay};

@@ -18,8 +18,8 @@ struct Parts {
 };
 
 Parts normalized_parts(const IdentityInput& in) {
-    return {normalize_email(in.email, in.canonicalization),
-            normalize_phone(in.phone, in.phone_region).text, normalize_company(in.company)};
+    return {normalize_email(in.email, in.canonicalization), normalize_phone(in.phone, in.phone_region).text,
+            normalize_company(in.company)};
 }
 
 std::string joined(const Parts& p) { return p.email + '\x1f' + p.phone + '\x1f' + p.company; }
@@ -28,8 +28,7 @@ std::string joined(const Parts& p) { return p.email + '\x1f' + p.phone + '\x1f' 
 
 std::string sha256_hex(std::string_view bytes) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    if (SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest) ==
-        nullptr) {
+    if (SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest) == nullptr) {
         throw std::bad_alloc();  // libcrypto fails only when it cannot allocate
     }
     static constexpr char hex[] = "0123456789abcdef";
@@ -54,16 +53,12 @@ IdentityKeys identity_keys(const IdentityInput& input) {
     return keys;
 }
 
-std::optional<std::string> dedupe_hash(const IdentityInput& input) {
-    return identity_keys(input).combined;
-}
+std::optional<std::string> dedupe_hash(const IdentityInput& input) { return identity_keys(input).combined; }
 
-IdentityVersion identity_version(EmailCanonicalization canonicalization,
-                                 std::string_view default_phone_region) {
+IdentityVersion identity_version(EmailCanonicalization canonicalization, std::string_view default_phone_region) {
     IdentityVersion v;
-    v.description = "lead_router identity rules " + std::to_string(kIdentityRules) + "; " +
-                    unicode::versions() + "; libphonenumber " + phonenumber_version() +
-                    "; email canonicalization " +
+    v.description = "lead_router identity rules " + std::to_string(kIdentityRules) + "; " + unicode::versions() +
+                    "; libphonenumber " + phonenumber_version() + "; email canonicalization " +
                     (canonicalization == EmailCanonicalization::provider ? "provider" : "none") +
                     "; default phone region " +
                     (default_phone_region.empty() ? std::string("(none)") : std::string(default_phone_region));

@@ -45,7 +45,6 @@ struct IdentityVersion {
     std::int32_t number;
     std::string description;
 };
-IdentityVersion identity_version(EmailCanonicalization canonicalization,
-                                 std::string_view default_phone_region);
+IdentityVersion identity_version(EmailCanonicalization canonicalization, std::string_view default_phone_region);
 
 }  // namespace lead_router::core

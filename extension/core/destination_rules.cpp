@@ -13,11 +13,15 @@ DestinationProblem destination_problem(const DestinationState& s) {
 
 const char* destination_problem_text(DestinationProblem problem) {
     switch (problem) {
-        case DestinationProblem::missing: return "does not exist";
-        case DestinationProblem::inactive: return "is not active";
-        case DestinationProblem::not_partner: return "is not a partner workspace";
+        case DestinationProblem::missing:
+            return "does not exist";
+        case DestinationProblem::inactive:
+            return "is not active";
+        case DestinationProblem::not_partner:
+            return "is not a partner workspace";
         case DestinationProblem::none:
-        case DestinationProblem::is_source: break;
+        case DestinationProblem::is_source:
+            break;
     }
     return "";
 }

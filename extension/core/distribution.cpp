@@ -6,9 +6,12 @@ namespace lead_router::core {
 
 std::string describe(const Availability& a, const ZoneClock& zone) {
     switch (a.blocked) {
-        case Blocked::none: return {};
-        case Blocked::inactive: return "inactive";
-        case Blocked::closed: return "closed until " + zone.format_weekday_time(a.until) + " " + zone.name();
+        case Blocked::none:
+            return {};
+        case Blocked::inactive:
+            return "inactive";
+        case Blocked::closed:
+            return "closed until " + zone.format_weekday_time(a.until) + " " + zone.name();
         case Blocked::capped:
             return std::string("capped ") + cap_period_name(a.period) + " " + std::to_string(a.used) + "/" +
                    std::to_string(a.max_leads) + " until " + zone.format_date_time(a.until) + " " + zone.name();
@@ -16,9 +19,7 @@ std::string describe(const Availability& a, const ZoneClock& zone) {
     return {};
 }
 
-const char* defer_reason_name(DeferReason reason) {
-    return reason == DeferReason::closed ? "closed" : "capacity";
-}
+const char* defer_reason_name(DeferReason reason) { return reason == DeferReason::closed ? "closed" : "capacity"; }
 
 int Distributor::add_destination(DestinationLoad load) {
     Destination d;
@@ -135,8 +136,8 @@ Distributor::Decision Distributor::decide(const Target* targets, std::size_t cou
             decision.due = skip.why.earliest_change;
             const Destination& d = destinations_[skip.destination];
             // the condition that ends first: its opening, or a cap's window
-            decision.reason = !d.open_now && d.next_opening == decision.due ? DeferReason::closed
-                                                                            : DeferReason::capacity;
+            decision.reason =
+                !d.open_now && d.next_opening == decision.due ? DeferReason::closed : DeferReason::capacity;
             found = true;
         }
     }

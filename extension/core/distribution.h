@@ -73,7 +73,7 @@ public:
     };
 
     struct Skip {
-        int target;       // which of the targets
+        int target;  // which of the targets
         int destination;
         Availability why;
     };

@@ -38,8 +38,8 @@ void assess_job(HealthAssessment& a, const JobRecord& job) {
         raise(a, Verdict::degraded, "maintenance job " + job.name + " has never succeeded");
     } else if (*job.since_success_s > overdue_after) {
         raise(a, Verdict::degraded,
-              "maintenance job " + job.name + " has not succeeded for " +
-                  duration(*job.since_success_s) + " (runs every " + duration(job.period_s) + ")");
+              "maintenance job " + job.name + " has not succeeded for " + duration(*job.since_success_s) +
+                  " (runs every " + duration(job.period_s) + ")");
     }
 }
 
@@ -51,9 +51,8 @@ HealthAssessment assess_health(const HealthFigures& f) {
     if (attempts >= kMinRateSample) {
         a.success_rate = double(f.succeeded) / double(attempts);
         const double error_rate = double(f.errors) / double(attempts);
-        const std::string errors = "error rate " + percent(error_rate) + " (" +
-                                   std::to_string(f.errors) + " of " + std::to_string(attempts) +
-                                   " attempts)";
+        const std::string errors = "error rate " + percent(error_rate) + " (" + std::to_string(f.errors) + " of " +
+                                   std::to_string(attempts) + " attempts)";
         if (error_rate > 0.10) {
             raise(a, Verdict::critical, errors + " > 10 %");
         } else if (error_rate > 0.05) {
@@ -69,12 +68,12 @@ HealthAssessment assess_health(const HealthFigures& f) {
                   " older than lead_router.lock_timeout");
     }
     if (f.due_queue > 0) {
-        const std::string due = std::to_string(f.due_queue) + " retr" + (f.due_queue == 1 ? "y is" : "ies are") + " due";
+        const std::string due =
+            std::to_string(f.due_queue) + " retr" + (f.due_queue == 1 ? "y is" : "ies are") + " due";
         if (f.worker == WorkerState::not_running) {
             raise(a, Verdict::critical, "no lead_router worker is running while " + due);
         } else if (f.worker == WorkerState::disabled) {
-            raise(a, Verdict::degraded,
-                  "the worker is disabled (lead_router.worker_enabled = off) while " + due);
+            raise(a, Verdict::degraded, "the worker is disabled (lead_router.worker_enabled = off) while " + due);
         }
     }
     for (const JobRecord& job : f.jobs) assess_job(a, job);
@@ -92,9 +91,12 @@ HealthAssessment assess_health(const HealthFigures& f) {
 
 const char* verdict_name(Verdict verdict) {
     switch (verdict) {
-        case Verdict::healthy: return "healthy";
-        case Verdict::degraded: return "degraded";
-        case Verdict::critical: return "critical";
+        case Verdict::healthy:
+            return "healthy";
+        case Verdict::degraded:
+            return "degraded";
+        case Verdict::critical:
+            return "critical";
     }
     return "unknown";
 }
@@ -103,8 +105,8 @@ std::int64_t cron_period_seconds(const std::string& schedule) {
     std::istringstream fields(schedule);
     std::string minute, hour, day, month, weekday, extra;
     constexpr std::int64_t kDay = 86400;
-    if (!(fields >> minute >> hour >> day >> month >> weekday) || (fields >> extra) ||
-        day != "*" || month != "*" || weekday != "*") {
+    if (!(fields >> minute >> hour >> day >> month >> weekday) || (fields >> extra) || day != "*" || month != "*" ||
+        weekday != "*") {
         return kDay;
     }
     const auto is_number = [](const std::string& s) {

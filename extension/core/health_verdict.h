@@ -26,18 +26,18 @@ enum class WorkerState {
 // A maintenance job as pg_cron last recorded it.
 struct JobRecord {
     std::string name;
-    std::int64_t period_s = 0;                 // how often it is scheduled to run
+    std::int64_t period_s = 0;                    // how often it is scheduled to run
     std::optional<std::int64_t> since_success_s;  // since its last success; empty: never
     bool last_run_failed = false;
-    std::string last_error;                    // its message, when it failed
+    std::string last_error;  // its message, when it failed
     bool ever_ran = false;
 };
 
 struct HealthFigures {
-    long long succeeded = 0;   // routed or duplicate, in the window
-    long long errors = 0;      // attempts that failed for a system reason, in the window
-    long long due_queue = 0;   // retry-queue rows due now
-    long long stale_locks = 0; // routing locks older than lead_router.lock_timeout
+    long long succeeded = 0;    // routed or duplicate, in the window
+    long long errors = 0;       // attempts that failed for a system reason, in the window
+    long long due_queue = 0;    // retry-queue rows due now
+    long long stale_locks = 0;  // routing locks older than lead_router.lock_timeout
     long long latency_samples = 0;
     std::optional<double> p95_ms;
     WorkerState worker = WorkerState::unknown;
@@ -48,7 +48,7 @@ enum class Verdict { healthy, degraded, critical };
 
 struct HealthAssessment {
     Verdict verdict = Verdict::healthy;
-    std::vector<std::string> reasons;  // one per failure found, e.g. "error rate 12.0 % > 10 %"
+    std::vector<std::string> reasons;    // one per failure found, e.g. "error rate 12.0 % > 10 %"
     std::optional<double> success_rate;  // succeeded / (succeeded + errors), from the minimum sample
 };
 

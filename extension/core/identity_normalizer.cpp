@@ -104,8 +104,8 @@ std::string fold_text(std::string_view raw, bool collapse_inner_space) {
 }
 
 constexpr std::string_view kPlusTagDomains[] = {
-    "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
-    "fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me",
+    "outlook.com", "hotmail.com",  "live.com",    "msn.com",   "icloud.com",     "me.com",
+    "mac.com",     "fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me",
 };
 
 std::string canonical_provider_address(std::string email) {
@@ -115,8 +115,7 @@ std::string canonical_provider_address(std::string email) {
     std::string domain = email.substr(at + 1);
     const bool gmail = domain == "gmail.com" || domain == "googlemail.com";
     const bool plus_tags =
-        gmail || std::find(std::begin(kPlusTagDomains), std::end(kPlusTagDomains), domain) !=
-                     std::end(kPlusTagDomains);
+        gmail || std::find(std::begin(kPlusTagDomains), std::end(kPlusTagDomains), domain) != std::end(kPlusTagDomains);
     if (plus_tags) {
         const std::size_t plus = local.find('+');
         if (plus != std::string::npos && plus > 0) local.erase(plus);
@@ -207,8 +206,7 @@ NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
     constexpr std::size_t kMaxPhoneBytes = 250;
     enum class Reading { none, possible, valid };
     const auto read = [&](const std::string& text, const std::string& in_region, PhoneNumber* number) {
-        if (text.size() > kMaxPhoneBytes ||
-            util->Parse(text, in_region, number) != PhoneNumberUtil::NO_PARSING_ERROR ||
+        if (text.size() > kMaxPhoneBytes || util->Parse(text, in_region, number) != PhoneNumberUtil::NO_PARSING_ERROR ||
             !util->IsPossibleNumber(*number)) {
             return Reading::none;
         }

@@ -23,8 +23,7 @@ enum class EmailCanonicalization {
 // Email: NFKC case folding (so "JOSÉ@X.COM", "jose\u0301@x.com" and full-width letters agree),
 // surrounding white space trimmed, control characters dropped; inner white space is kept.
 // "  John.Doe@Example.COM " -> "john.doe@example.com".
-std::string normalize_email(std::string_view raw,
-                            EmailCanonicalization canonicalization = EmailCanonicalization::none);
+std::string normalize_email(std::string_view raw, EmailCanonicalization canonicalization = EmailCanonicalization::none);
 
 // Company: as email, with inner runs of white space collapsed to one space.  Punctuation is
 // kept: "Acme Inc" and "Acme, Inc." differ.

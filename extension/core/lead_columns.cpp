@@ -21,8 +21,6 @@ std::optional<LeadColumn> find_lead_column(std::string_view name) {
     return std::nullopt;
 }
 
-const LeadColumnInfo& lead_column_info(LeadColumn column) {
-    return kLeadColumns[static_cast<std::size_t>(column)];
-}
+const LeadColumnInfo& lead_column_info(LeadColumn column) { return kLeadColumns[static_cast<std::size_t>(column)]; }
 
 }  // namespace lead_router::core

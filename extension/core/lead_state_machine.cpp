@@ -8,9 +8,8 @@ constexpr struct {
     const char* name;
     LeadStatus status;
 } kStatuses[] = {
-    {"pending", LeadStatus::pending}, {"routing", LeadStatus::routing},
-    {"routed", LeadStatus::routed},   {"failed", LeadStatus::failed},
-    {"expired", LeadStatus::expired},
+    {"pending", LeadStatus::pending}, {"routing", LeadStatus::routing}, {"routed", LeadStatus::routed},
+    {"failed", LeadStatus::failed},   {"expired", LeadStatus::expired},
 };
 }  // namespace
 

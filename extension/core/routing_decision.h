@@ -24,16 +24,16 @@ inline bool succeeded(RouteOutcome o) { return o == RouteOutcome::routed || o ==
 // Why a lead was not routed (route_result.error, the audit row's error_message).
 enum class Reason {
     none,
-    no_matching_rule,        // queued or failed: no rule of its source matched
-    destination_inactive,    // queued or failed: the destination was deactivated meanwhile
-    lead_held,               // locked: another transaction holds the lead's row
-    routing_lock_held,       // locked: a fresh acquire_routing_lock lock
-    identity_held,           // locked: another transaction routes a lead of the same person
-    original_held,           // locked: the lead it duplicates is held by another session
-    original_not_routed,     // locked: it duplicates a lead of this batch that was not routed
-    expired,                 // expired
-    capacity,                // deferred: the matched destinations are full, the first to have room decides
-    closed,                  // deferred: the first of them to open decides
+    no_matching_rule,      // queued or failed: no rule of its source matched
+    destination_inactive,  // queued or failed: the destination was deactivated meanwhile
+    lead_held,             // locked: another transaction holds the lead's row
+    routing_lock_held,     // locked: a fresh acquire_routing_lock lock
+    identity_held,         // locked: another transaction routes a lead of the same person
+    original_held,         // locked: the lead it duplicates is held by another session
+    original_not_routed,   // locked: it duplicates a lead of this batch that was not routed
+    expired,               // expired
+    capacity,              // deferred: the matched destinations are full, the first to have room decides
+    closed,                // deferred: the first of them to open decides
 };
 const char* reason_message(Reason reason);  // nullptr for none
 
@@ -44,12 +44,12 @@ const char* duplicate_key_name(DuplicateKey key);
 
 // What a lead's row allows when a routing takes it.
 enum class Settlement {
-    route,             // pending or failed, not expired: route it
-    take_over,         // a stale routing lock: take it over (audit released), then route
-    recorded,          // routed already: its recorded outcome, nothing changes
-    already_expired,   // expired already
-    held,              // a fresh routing lock of someone else's
-    expire,            // past lead_expires_at: mark it expired, never route it
+    route,               // pending or failed, not expired: route it
+    take_over,           // a stale routing lock: take it over (audit released), then route
+    recorded,            // routed already: its recorded outcome, nothing changes
+    already_expired,     // expired already
+    held,                // a fresh routing lock of someone else's
+    expire,              // past lead_expires_at: mark it expired, never route it
     release_and_expire,  // a stale lock on a lead past its expiry: release, then expire
 };
 Settlement settle(LeadStatus status, bool stale_lock, bool expired);
@@ -57,15 +57,14 @@ Settlement settle(LeadStatus status, bool stale_lock, bool expired);
 // A routed original found for one of a lead's keys.
 struct Original {
     LeadId lead;
-    LeadId owner;              // the partner workspace that owns it
-    std::int64_t routed_at;    // microseconds; an original routed in the same batch: INT64_MAX
-    DuplicateKey key;          // the kind of key it was found by
+    LeadId owner;            // the partner workspace that owns it
+    std::int64_t routed_at;  // microseconds; an original routed in the same batch: INT64_MAX
+    DuplicateKey key;        // the kind of key it was found by
 };
 
 // The original a lead from `source` duplicates: among `candidates` (found by its keys), those
 // owned by another workspace than the source; the first routed (ties: the smaller id); its
 // key the first kind, in the order email, phone, combined, by which it was found.
-std::optional<Original> choose_original(const Original* candidates, std::size_t count,
-                                        const LeadId& source) noexcept;
+std::optional<Original> choose_original(const Original* candidates, std::size_t count, const LeadId& source) noexcept;
 
 }  // namespace lead_router::core

@@ -23,10 +23,18 @@ constexpr struct {
     const char* name;
     Code code;
 } kOperators[] = {
-    {"eq", Code::eq},         {"neq", Code::neq},           {"in", Code::in},
-    {"not_in", Code::not_in}, {"gt", Code::gt},             {"gte", Code::gte},
-    {"lt", Code::lt},         {"lte", Code::lte},           {"between", Code::between},
-    {"prefix", Code::prefix}, {"contains", Code::contains}, {"exists", Code::exists},
+    {"eq", Code::eq},
+    {"neq", Code::neq},
+    {"in", Code::in},
+    {"not_in", Code::not_in},
+    {"gt", Code::gt},
+    {"gte", Code::gte},
+    {"lt", Code::lt},
+    {"lte", Code::lte},
+    {"between", Code::between},
+    {"prefix", Code::prefix},
+    {"contains", Code::contains},
+    {"exists", Code::exists},
 };
 
 // "Valid fields: company_industry, ..., attributes.<key>, and the groups any and all."
@@ -146,8 +154,7 @@ private:
             type = FieldType::any;
             if (field.name.empty()) fail("attribute key is empty");
             if (field.name.size() > static_cast<std::size_t>(limits_.max_key_bytes)) {
-                fail("attribute key longer than " + std::to_string(limits_.max_key_bytes) +
-                     " bytes");
+                fail("attribute key longer than " + std::to_string(limits_.max_key_bytes) + " bytes");
             }
         } else {
             fail("unknown field", field_hint());
@@ -167,9 +174,8 @@ private:
         if (predicate.empty()) fail("expected at least one operator", kOperatorHint);
         for (const auto& member : predicate.items()) {
             at(key_suffix(member.key()), [&] {
-                const auto* op =
-                    std::find_if(std::begin(kOperators), std::end(kOperators),
-                                 [&](const auto& o) { return member.key() == o.name; });
+                const auto* op = std::find_if(std::begin(kOperators), std::end(kOperators),
+                                              [&](const auto& o) { return member.key() == o.name; });
                 if (op == std::end(kOperators)) fail("unknown operator", kOperatorHint);
                 add_predicate(op->code, slot, type, member.value());
             });
@@ -188,29 +194,39 @@ private:
 
     void add_predicate(Code code, std::uint32_t slot, FieldType type, const Json& operand) {
         if (++predicates_ > limits_.max_predicates) {
-            throw UserError("22023", "conditions: more than " +
-                                         std::to_string(limits_.max_predicates) + " predicates");
+            throw UserError("22023", "conditions: more than " + std::to_string(limits_.max_predicates) + " predicates");
         }
         const std::uint32_t index = add_node(code, &operand);
         const auto first = static_cast<std::uint32_t>(program_.operands.size());
         switch (code) {
             case Code::eq:
-            case Code::neq: add_scalar(operand, type); break;
+            case Code::neq:
+                add_scalar(operand, type);
+                break;
             case Code::in:
-            case Code::not_in: add_list(operand, type); break;
+            case Code::not_in:
+                add_list(operand, type);
+                break;
             case Code::gt:
             case Code::gte:
             case Code::lt:
-            case Code::lte: add_ordered(operand, type); break;
-            case Code::between: add_range(operand, type); break;
+            case Code::lte:
+                add_ordered(operand, type);
+                break;
+            case Code::between:
+                add_range(operand, type);
+                break;
             case Code::prefix:
-            case Code::contains: add_needle(code, operand, type); break;
+            case Code::contains:
+                add_needle(code, operand, type);
+                break;
             case Code::exists:
                 if (!operand.is_boolean()) fail("expected a boolean");
                 program_.nodes[index].exists = operand.get<bool>();
                 break;
             case Code::any:
-            case Code::all: break;
+            case Code::all:
+                break;
         }
         Node& node = program_.nodes[index];
         node.slot = slot;
@@ -261,8 +277,7 @@ private:
         for (std::size_t i = 0; i < operand.size(); ++i) {
             at(index_suffix(i), [&] { add_scalar(operand[i], type); });
         }
-        std::sort(program_.operands.begin() + static_cast<std::ptrdiff_t>(first),
-                  program_.operands.end(),
+        std::sort(program_.operands.begin() + static_cast<std::ptrdiff_t>(first), program_.operands.end(),
                   [&](const Operand& a, const Operand& b) { return compare(a, b) < 0; });
     }
 
@@ -273,13 +288,11 @@ private:
         at("[0]", [&] { add_ordered(operand[0], type); });
         // The high bound must have the low bound's type, whatever the field's type.
         const Operand& low = program_.operands.back();
-        const FieldType high_type =
-            low.type == Operand::Type::text ? FieldType::text : FieldType::number;
+        const FieldType high_type = low.type == Operand::Type::text ? FieldType::text : FieldType::number;
         at("[1]", [&] { add_ordered(operand[1], high_type); });
         const std::size_t n = program_.operands.size();
         if (compare(program_.operands[n - 2], program_.operands[n - 1]) > 0) {
-            fail("low " + json_text(operand[0]) + " is greater than high " +
-                 json_text(operand[1]));
+            fail("low " + json_text(operand[0]) + " is greater than high " + json_text(operand[1]));
         }
     }
 
@@ -330,9 +343,12 @@ private:
     int compare(const Operand& a, const Operand& b) const {
         if (a.type != b.type) return a.type < b.type ? -1 : 1;
         switch (a.type) {
-            case Operand::Type::boolean: return int(a.boolean) - int(b.boolean);
-            case Operand::Type::number: return a.number < b.number ? -1 : a.number > b.number;
-            case Operand::Type::text: return text::compare(folded(a), folded(b));
+            case Operand::Type::boolean:
+                return int(a.boolean) - int(b.boolean);
+            case Operand::Type::number:
+                return a.number < b.number ? -1 : a.number > b.number;
+            case Operand::Type::text:
+                return text::compare(folded(a), folded(b));
         }
         return 0;
     }
@@ -347,9 +363,12 @@ private:
 
 const char* code_name(Code code) {
     switch (code) {
-        case Code::any: return "any";
-        case Code::all: return "all";
-        default: break;
+        case Code::any:
+            return "any";
+        case Code::all:
+            return "all";
+        default:
+            break;
     }
     for (const auto& op : kOperators) {
         if (op.code == code) return op.name;

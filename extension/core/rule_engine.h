@@ -81,7 +81,7 @@ struct RuleSpec {
     Uuid destination{};              // a single destination; unused for a pool
     // single destination: active, a partner, not the source; pool: some member is usable
     bool destination_usable = true;
-    std::vector<PoolMember> pool;    // empty: the single destination; members by destination id
+    std::vector<PoolMember> pool;  // empty: the single destination; members by destination id
     bool is_pool() const noexcept { return !pool.empty(); }
 };
 

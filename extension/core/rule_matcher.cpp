@@ -64,10 +64,17 @@ bool equals(const Program& p, const Value& v, const Operand& op) {
 bool in_list(const Program& p, const Value& v, const Node& n) {
     Operand::Type type;
     switch (v.kind) {
-        case Value::Kind::boolean: type = Operand::Type::boolean; break;
-        case Value::Kind::number: type = Operand::Type::number; break;
-        case Value::Kind::text: type = Operand::Type::text; break;
-        default: return false;
+        case Value::Kind::boolean:
+            type = Operand::Type::boolean;
+            break;
+        case Value::Kind::number:
+            type = Operand::Type::number;
+            break;
+        case Value::Kind::text:
+            type = Operand::Type::text;
+            break;
+        default:
+            return false;
     }
     const Operand* ops = p.operands.data() + n.first;
     std::uint32_t low = 0, high = n.count;
@@ -95,31 +102,38 @@ bool predicate_holds(const Program& p, const Node& n, const Value& v) {
     const Operand& op = p.operands[n.first];
     int c;
     switch (n.code) {
-        case Code::eq: return equals(p, v, op);
-        case Code::neq: return !equals(p, v, op);
-        case Code::in: return in_list(p, v, n);
-        case Code::not_in: return !in_list(p, v, n);
-        case Code::gt: return compare(p, v, op, c) && c > 0;
-        case Code::gte: return compare(p, v, op, c) && c >= 0;
-        case Code::lt: return compare(p, v, op, c) && c < 0;
-        case Code::lte: return compare(p, v, op, c) && c <= 0;
+        case Code::eq:
+            return equals(p, v, op);
+        case Code::neq:
+            return !equals(p, v, op);
+        case Code::in:
+            return in_list(p, v, n);
+        case Code::not_in:
+            return !in_list(p, v, n);
+        case Code::gt:
+            return compare(p, v, op, c) && c > 0;
+        case Code::gte:
+            return compare(p, v, op, c) && c >= 0;
+        case Code::lt:
+            return compare(p, v, op, c) && c < 0;
+        case Code::lte:
+            return compare(p, v, op, c) && c <= 0;
         case Code::between:
-            return compare(p, v, op, c) && c >= 0 && compare(p, v, p.operands[n.first + 1], c) &&
-                   c <= 0;
+            return compare(p, v, op, c) && c >= 0 && compare(p, v, p.operands[n.first + 1], c) && c <= 0;
         case Code::prefix:
             return v.kind == Value::Kind::text && text::starts_with(v.text, folded(p, op));
         case Code::contains:
             return v.kind == Value::Kind::text &&
                    text::contains(v.text, folded(p, op), p.tables.data() + op.table_begin);
-        default: return false;
+        default:
+            return false;
     }
 }
 
 bool holds(const Program& p, std::uint32_t index, const Value* values);
 
 // The first conjunct of [begin, end) that does not hold, or kNone.
-std::uint32_t first_failure(const Program& p, std::uint32_t begin, std::uint32_t end,
-                            const Value* values) {
+std::uint32_t first_failure(const Program& p, std::uint32_t begin, std::uint32_t end, const Value* values) {
     for (std::uint32_t i = begin; i < end; i = p.nodes[i].end) {
         if (!holds(p, i, values)) return i;
     }
@@ -129,23 +143,30 @@ std::uint32_t first_failure(const Program& p, std::uint32_t begin, std::uint32_t
 bool holds(const Program& p, std::uint32_t index, const Value* values) {
     const Node& n = p.nodes[index];
     switch (n.code) {
-        case Code::all: return first_failure(p, index + 1, n.end, values) == kNone;
+        case Code::all:
+            return first_failure(p, index + 1, n.end, values) == kNone;
         case Code::any:
             for (std::uint32_t i = index + 1; i < n.end; i = p.nodes[i].end) {
                 if (holds(p, i, values)) return true;
             }
             return false;
-        default: return predicate_holds(p, n, values[n.slot]);
+        default:
+            return predicate_holds(p, n, values[n.slot]);
     }
 }
 
 std::string describe(const Value& v) {
     switch (v.kind) {
-        case Value::Kind::missing: return "(missing)";
-        case Value::Kind::other: return "(array or object)";
-        case Value::Kind::boolean: return v.boolean ? "true" : "false";
-        case Value::Kind::number: return json_text(Json(v.number));
-        case Value::Kind::text: return json_text(Json(std::string(v.text)));
+        case Value::Kind::missing:
+            return "(missing)";
+        case Value::Kind::other:
+            return "(array or object)";
+        case Value::Kind::boolean:
+            return v.boolean ? "true" : "false";
+        case Value::Kind::number:
+            return json_text(Json(v.number));
+        case Value::Kind::text:
+            return json_text(Json(std::string(v.text)));
     }
     return "";
 }
@@ -162,9 +183,8 @@ RuleSet::RuleSet(std::vector<std::pair<RuleSpec, Json>> rules, const RuleLimits&
     : impl_(std::make_unique<Impl>()) {
     std::vector<std::size_t> order(rules.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return evaluated_before(rules[a].first, rules[b].first);
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return evaluated_before(rules[a].first, rules[b].first); });
     impl_->specs.reserve(rules.size());
     impl_->conditions.reserve(rules.size());
     for (const std::size_t i : order) {
@@ -178,8 +198,7 @@ RuleSet::RuleSet(std::vector<std::pair<RuleSpec, Json>> rules, const RuleLimits&
         try {
             root = rules::compile(impl_->conditions[i], limits, impl_->program);
         } catch (const UserError& e) {
-            throw UserError(e.sqlstate(), "rule \"" + impl_->specs[i].name + "\": " + e.what(),
-                            e.detail(), e.hint());
+            throw UserError(e.sqlstate(), "rule \"" + impl_->specs[i].name + "\": " + e.what(), e.detail(), e.hint());
         }
         impl_->entries.push_back({root, impl_->specs[i].destination_usable});
     }
@@ -226,12 +245,10 @@ Explanation RuleSet::explain(std::size_t index, const Value* values) const {
     out.failed_path = p.sources[failed].path;
     if (n.code == Code::any) {
         // Which alternative came closest is a guess; the group as a whole is the fact.
-        out.expected =
-            "any of " + std::to_string(n.first) + (n.first == 1 ? " alternative" : " alternatives");
+        out.expected = "any of " + std::to_string(n.first) + (n.first == 1 ? " alternative" : " alternatives");
         out.actual = "(none matched)";
     } else {
-        out.expected =
-            std::string(rules::code_name(n.code)) + " " + json_text(*p.sources[failed].operand);
+        out.expected = std::string(rules::code_name(n.code)) + " " + json_text(*p.sources[failed].operand);
         out.actual = describe(values[n.slot]);
     }
     return out;

@@ -14,7 +14,18 @@
 namespace lead_router::core::rules {
 
 enum class Code : std::uint8_t {
-    eq, neq, in, not_in, gt, gte, lt, lte, between, prefix, contains, exists,
+    eq,
+    neq,
+    in,
+    not_in,
+    gt,
+    gte,
+    lt,
+    lte,
+    between,
+    prefix,
+    contains,
+    exists,
     any,  // children: one `all` node per alternative
     all,  // children: the conjuncts (a rule's root, or one alternative of an `any`)
 };

@@ -27,9 +27,7 @@ public:
         if (!ascii_) unicode::fold_into(buffer_, value);
     }
     std::size_t size() const noexcept { return ascii_ ? value_.size() : buffer_.size(); }
-    char32_t operator[](std::size_t i) const noexcept {
-        return ascii_ ? ascii_folded(value_[i]) : buffer_[i];
-    }
+    char32_t operator[](std::size_t i) const noexcept { return ascii_ ? ascii_folded(value_[i]) : buffer_[i]; }
 
 private:
     bool ascii_;
@@ -57,9 +55,7 @@ int compare(std::u32string_view a, std::u32string_view b) noexcept {
     return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-bool equals(std::string_view value, std::u32string_view operand) {
-    return compare(value, operand) == 0;
-}
+bool equals(std::string_view value, std::u32string_view operand) { return compare(value, operand) == 0; }
 
 bool starts_with(std::string_view value, std::u32string_view prefix) {
     const Folded v(value);

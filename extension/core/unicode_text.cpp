@@ -29,8 +29,8 @@ std::u16string to_utf16(std::string_view text) {
     std::u16string out(text.size() + 1, u'\0');
     int32_t length = 0;
     UErrorCode status = U_ZERO_ERROR;
-    u_strFromUTF8(reinterpret_cast<UChar*>(out.data()), static_cast<int32_t>(out.size()), &length,
-                  text.data(), static_cast<int32_t>(text.size()), &status);
+    u_strFromUTF8(reinterpret_cast<UChar*>(out.data()), static_cast<int32_t>(out.size()), &length, text.data(),
+                  static_cast<int32_t>(text.size()), &status);
     check(status);
     out.resize(static_cast<std::size_t>(length));
     return out;
@@ -40,9 +40,8 @@ std::string to_utf8(const std::u16string& text) {
     std::string out(text.size() * 3 + 1, '\0');
     int32_t length = 0;
     UErrorCode status = U_ZERO_ERROR;
-    u_strToUTF8(out.data(), static_cast<int32_t>(out.size()), &length,
-                reinterpret_cast<const UChar*>(text.data()), static_cast<int32_t>(text.size()),
-                &status);
+    u_strToUTF8(out.data(), static_cast<int32_t>(out.size()), &length, reinterpret_cast<const UChar*>(text.data()),
+                static_cast<int32_t>(text.size()), &status);
     check(status);
     out.resize(static_cast<std::size_t>(length));
     return out;
@@ -53,9 +52,9 @@ std::u16string normalize(const std::u16string& text) {
     std::u16string out(text.size() + 16, u'\0');
     for (;;) {
         UErrorCode status = U_ZERO_ERROR;
-        const int32_t length = unorm2_normalize(
-            normalizer, reinterpret_cast<const UChar*>(text.data()), static_cast<int32_t>(text.size()),
-            reinterpret_cast<UChar*>(out.data()), static_cast<int32_t>(out.size()), &status);
+        const int32_t length =
+            unorm2_normalize(normalizer, reinterpret_cast<const UChar*>(text.data()), static_cast<int32_t>(text.size()),
+                             reinterpret_cast<UChar*>(out.data()), static_cast<int32_t>(out.size()), &status);
         if (status == U_BUFFER_OVERFLOW_ERROR) {
             out.assign(static_cast<std::size_t>(length) + 1, u'\0');
             continue;
@@ -104,8 +103,7 @@ void fold_into(std::u32string& out, std::string_view text) {
     std::size_t run = 0;
     const auto flush = [&](std::size_t end) {
         if (end > run) {
-            for_each_code_point(fold(text.substr(run, end - run)),
-                                [&](char32_t c) { out.push_back(c); });
+            for_each_code_point(fold(text.substr(run, end - run)), [&](char32_t c) { out.push_back(c); });
         }
     };
     for (std::size_t pos = 0; pos < text.size();) {

@@ -10,8 +10,7 @@ namespace lead_router::core {
 class UserError : public std::runtime_error {
 public:
     // `sqlstate` is a five-character SQL standard code such as "22023".
-    UserError(const char* sqlstate, const std::string& message, std::string detail = {},
-              std::string hint = {})
+    UserError(const char* sqlstate, const std::string& message, std::string detail = {}, std::string hint = {})
         : std::runtime_error(message), detail_(std::move(detail)), hint_(std::move(hint)) {
         // A code shorter than five characters (a caller bug) becomes XX000, internal_error.
         int n = 0;

@@ -12,8 +12,8 @@
 namespace lead_router::core {
 
 struct PoolSlot {
-    std::int32_t weight;   // 1 .. 1000
-    std::int64_t credit;   // the persisted state, updated by pick
+    std::int32_t weight;  // 1 .. 1000
+    std::int64_t credit;  // the persisted state, updated by pick
     bool eligible;
 };
 

@@ -56,14 +56,13 @@ struct ZoneClock::Impl {
     std::unique_ptr<icu::BasicTimeZone> zone;
 };
 
-ZoneClock::ZoneClock(std::string name, std::unique_ptr<Impl> impl)
-    : name_(std::move(name)), impl_(std::move(impl)) {}
+ZoneClock::ZoneClock(std::string name, std::unique_ptr<Impl> impl) : name_(std::move(name)), impl_(std::move(impl)) {}
 
 ZoneClock::~ZoneClock() = default;
 
 std::unique_ptr<ZoneClock> ZoneClock::load(std::string_view name) {
-    const icu::UnicodeString id = icu::UnicodeString::fromUTF8(
-        icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
+    const icu::UnicodeString id =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<std::int32_t>(name.size())));
     std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(id));
     // ICU answers an unknown name with Etc/Unknown, and a custom offset ("GMT+5") with its
     // own spelling of it ("GMT+05:00"): only a zone under the name asked for is one.
@@ -106,8 +105,7 @@ std::string ZoneClock::format_date_time(Micros t) const {
     const CivilDate d = civil_from_days(l.days);
     const long minutes = static_cast<long>(l.of_day / kMicrosPerMinute);
     char out[40];
-    std::snprintf(out, sizeof out, "%04d-%02d-%02d %02ld:%02ld", d.year, d.month, d.day,
-                  minutes / 60, minutes % 60);
+    std::snprintf(out, sizeof out, "%04d-%02d-%02d %02ld:%02ld", d.year, d.month, d.day, minutes / 60, minutes % 60);
     return out;
 }
 
@@ -116,8 +114,7 @@ std::string ZoneClock::format_weekday_time(Micros t) const {
     const LocalTime l = local(t);
     const long minutes = static_cast<long>(l.of_day / kMicrosPerMinute);
     char out[24];
-    std::snprintf(out, sizeof out, "%s %02ld:%02ld", kDays[iso_weekday(l.days) - 1], minutes / 60,
-                  minutes % 60);
+    std::snprintf(out, sizeof out, "%s %02ld:%02ld", kDays[iso_weekday(l.days) - 1], minutes / 60, minutes % 60);
     return out;
 }
 

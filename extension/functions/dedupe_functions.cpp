@@ -36,8 +36,7 @@ bool is_dedupe_hash(std::string_view s) {
 // with no region and no canonicalisation, so that it is IMMUTABLE.
 LEAD_ROUTER_FUNCTION(lr_generate_dedupe_hash) {
     const pg::identity_keys::Keys keys = pg::identity_keys::compute(
-        {pg::text_arg_bytes(fcinfo, 0), pg::text_arg_bytes(fcinfo, 1), pg::text_arg_bytes(fcinfo, 2),
-         {}, {}, false});
+        {pg::text_arg_bytes(fcinfo, 0), pg::text_arg_bytes(fcinfo, 1), pg::text_arg_bytes(fcinfo, 2), {}, {}, false});
     if (!keys.combined.present) PG_RETURN_NULL();
     PG_RETURN_TEXT_P(cstring_to_text_with_len(keys.combined.hex, 64));
 }
@@ -50,11 +49,11 @@ LEAD_ROUTER_FUNCTION(lr_check_cross_partner_duplicate) {
 
     const Datum hash = PG_GETARG_DATUM(0);
     if (!is_dedupe_hash(pg::text_bytes(hash))) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                        errmsg("invalid dedupe hash: \"%s\"",
-                               text_to_cstring(DatumGetTextPP(pg::clipped_text(hash, 80)))),
-                        errhint("A dedupe hash is 64 lower-case hex digits, as returned by "
-                                "generate_dedupe_hash().")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+                 errmsg("invalid dedupe hash: \"%s\"", text_to_cstring(DatumGetTextPP(pg::clipped_text(hash, 80)))),
+                 errhint("A dedupe hash is 64 lower-case hex digits, as returned by "
+                         "generate_dedupe_hash().")));
     }
     const Datum values[] = {hash, PG_GETARG_DATUM(1)};
     const char nulls[] = {' ', PG_ARGISNULL(1) ? 'n' : ' '};

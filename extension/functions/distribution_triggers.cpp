@@ -85,16 +85,16 @@ void validate_cap(HeapTuple row, TupleDesc desc) {
     bool isnull;
     const Datum period = field(row, desc, "period", &isnull);
     if (!isnull && !lead_router::core::cap_period(pg::text_bytes(period))) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("cap period \"%s\" is not known",
-                               pg::clipped_for_message(TextDatumGetCString(period), 40)),
-                        errhint("A cap counts per hour, day, week or month.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("cap period \"%s\" is not known", pg::clipped_for_message(TextDatumGetCString(period), 40)),
+                 errhint("A cap counts per hour, day, week or month.")));
     }
     const Datum max = field(row, desc, "max_leads", &isnull);
     if (!isnull && DatumGetInt32(max) < 0) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("cap max_leads %d is negative", DatumGetInt32(max)),
-                        errhint("Use 0 to stop a partner from receiving leads in a window.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("cap max_leads %d is negative", DatumGetInt32(max)),
+                 errhint("Use 0 to stop a partner from receiving leads in a window.")));
     }
     require_partner(row, desc);
 }
@@ -111,19 +111,19 @@ void validate_hours(HeapTuple row, TupleDesc desc) {
     const Datum opens = field(row, desc, "opens", &opens_null);
     const Datum closes = field(row, desc, "closes", &closes_null);
     if (!opens_null && !closes_null && DatumGetTimeADT(opens) >= DatumGetTimeADT(closes)) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("opens %s is not before closes %s",
-                               DatumGetCString(DirectFunctionCall1(time_out, opens)),
-                               DatumGetCString(DirectFunctionCall1(time_out, closes))),
-                        errhint("A span across midnight is two rows: one until 24:00, one from 00:00.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("opens %s is not before closes %s", DatumGetCString(DirectFunctionCall1(time_out, opens)),
+                        DatumGetCString(DirectFunctionCall1(time_out, closes))),
+                 errhint("A span across midnight is two rows: one until 24:00, one from 00:00.")));
     }
     require_partner(row, desc);
 }
 
 TriggerData* trigger_data(FunctionCallInfo fcinfo, const char* name) {
     if (!CALLED_AS_TRIGGER(fcinfo)) {
-        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                        errmsg("%s() must be called as a trigger", name)));
+        ereport(ERROR,
+                (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s() must be called as a trigger", name)));
     }
     return reinterpret_cast<TriggerData*>(fcinfo->context);
 }

@@ -38,21 +38,19 @@ SELECT g.id, g.lead_id, g.routing_result, g.source_workspace_id, g.destination_w
 
 void require_feed() {
     if (!horizon::available()) {
-        ereport(ERROR,
-                (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                 errmsg("routing_events() requires lead_router in shared_preload_libraries"),
-                 errdetail("Without it there is no shared memory in which routing transactions "
-                           "announce the audit ids they may still commit, so the feed cannot "
-                           "be read without gaps."),
-                 errhint("Add lead_router to shared_preload_libraries and restart the server.")));
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("routing_events() requires lead_router in shared_preload_libraries"),
+                        errdetail("Without it there is no shared memory in which routing transactions "
+                                  "announce the audit ids they may still commit, so the feed cannot "
+                                  "be read without gaps."),
+                        errhint("Add lead_router to shared_preload_libraries and restart the server.")));
     }
     if (RecoveryInProgress()) {
-        ereport(ERROR,
-                (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                 errmsg("routing_events() cannot be read on a standby"),
-                 errdetail("A standby does not know which audit ids the primary's running "
-                           "transactions may still commit."),
-                 errhint("Read the feed on the primary.")));
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("routing_events() cannot be read on a standby"),
+                        errdetail("A standby does not know which audit ids the primary's running "
+                                  "transactions may still commit."),
+                        errhint("Read the feed on the primary.")));
     }
 }
 
@@ -67,8 +65,7 @@ LEAD_ROUTER_FUNCTION(lr_routing_events) {
     const int64 after_id = PG_GETARG_INT64(0);
     if (after_id < 0) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("after_id must be 0 or an id routing_events() returned, not " INT64_FORMAT,
-                               after_id)));
+                        errmsg("after_id must be 0 or an id routing_events() returned, not " INT64_FORMAT, after_id)));
     }
     const int32 max_rows = pg::int32_arg_in_range(fcinfo, 1, "max_rows", 1, kMaxEventRows);
     ReturnSetInfo* rsinfo = pg::result_set(fcinfo, kEventColumns);

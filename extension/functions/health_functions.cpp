@@ -16,10 +16,8 @@ namespace health = lead_router::pg::routing_health;
 namespace {
 
 int64 window_us(FunctionCallInfo fcinfo) {
-    const Interval* window =
-        pg::interval_arg_in_range(fcinfo, 0, "time_window", "1 minute", "24 hours");
-    return window->time + window->day * USECS_PER_DAY +
-           int64(window->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+    const Interval* window = pg::interval_arg_in_range(fcinfo, 0, "time_window", "1 minute", "24 hours");
+    return window->time + window->day * USECS_PER_DAY + int64(window->month) * DAYS_PER_MONTH * USECS_PER_DAY;
 }
 
 Datum text_array(char** items, int count) {
@@ -56,8 +54,8 @@ LEAD_ROUTER_FUNCTION(lr_routing_health) {
         nulls[i] = isnull;
         values[i++] = isnull ? (Datum)0 : value;
     };
-    for (const int64 count : {f.pending, f.routing, f.routed, f.failed, f.expired, f.queue_depth,
-                              f.queue_due, f.stale_locks, f.succeeded, f.errors}) {
+    for (const int64 count : {f.pending, f.routing, f.routed, f.failed, f.expired, f.queue_depth, f.queue_due,
+                              f.stale_locks, f.succeeded, f.errors}) {
         put(Int64GetDatum(count));
     }
     put(Float8GetDatum(f.success_rate), !f.has_success_rate);
@@ -94,18 +92,16 @@ LEAD_ROUTER_FUNCTION(lr_check_routing_health) {
         for (int r = 0; r < f.reason_count; ++r) {
             appendStringInfo(&reasons, "%s%s", r > 0 ? "; " : "", f.reasons[r]);
         }
-        ereport(WARNING,
-                (errcode(ERRCODE_WARNING),
-                 errmsg("lead_router routing is %s: %lld retries due, %lld routing errors in the "
-                        "last hour",
-                        f.verdict, static_cast<long long>(f.queue_due),
-                        static_cast<long long>(f.errors)),
-                 errdetail("%s.", reasons.data),
-                 errhint("See SELECT * FROM lead_router.routing_health(); the README's operations "
-                         "section lists what to do for each reason.")));
+        ereport(WARNING, (errcode(ERRCODE_WARNING),
+                          errmsg("lead_router routing is %s: %lld retries due, %lld routing errors in the "
+                                 "last hour",
+                                 f.verdict, static_cast<long long>(f.queue_due), static_cast<long long>(f.errors)),
+                          errdetail("%s.", reasons.data),
+                          errhint("See SELECT * FROM lead_router.routing_health(); the README's operations "
+                                  "section lists what to do for each reason.")));
         const double error_rate = f.has_success_rate ? 1.0 - f.success_rate : 0.0;
-        const Datum values[] = {CStringGetTextDatum(f.verdict), Int64GetDatum(f.queue_due),
-                                Float8GetDatum(error_rate), text_array(f.reasons, f.reason_count)};
+        const Datum values[] = {CStringGetTextDatum(f.verdict), Int64GetDatum(f.queue_due), Float8GetDatum(error_rate),
+                                text_array(f.reasons, f.reason_count)};
         pg::execute(notify_stmt, values, nullptr, false);
     }
     pg::finish();

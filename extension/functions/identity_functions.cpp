@@ -47,11 +47,12 @@ text* normalized_phone(std::string_view raw, std::string_view region_text, bool 
         if (!known) {
             // at most 40 bytes, cut before a character, never inside one
             std::size_t cut = std::min<std::size_t>(region_text.size(), 40);
-            while (cut > 0 && cut < region_text.size() && (static_cast<unsigned char>(region_text[cut]) & 0xC0) == 0x80) --cut;
-            throw core::UserError("22023",
-                                  "\"" + std::string(region_text.substr(0, cut)) +
-                                      "\" is not a region code libphonenumber knows",
-                                  {}, "Pass an ISO 3166-1 alpha-2 code such as US or GB, or NULL.");
+            while (cut > 0 && cut < region_text.size() && (static_cast<unsigned char>(region_text[cut]) & 0xC0) == 0x80)
+                --cut;
+            throw core::UserError(
+                "22023",
+                "\"" + std::string(region_text.substr(0, cut)) + "\" is not a region code libphonenumber knows", {},
+                "Pass an ISO 3166-1 alpha-2 code such as US or GB, or NULL.");
         }
         region = *known;
     }
@@ -104,8 +105,8 @@ LEAD_ROUTER_FUNCTION(lr_normalize_email) {
 // normalize_phone(phone text, region text default null) returns text (E.164 or NULL)
 LEAD_ROUTER_FUNCTION(lr_normalize_phone) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-    text* result = normalized_phone(pg::text_bytes(PG_GETARG_DATUM(0)), pg::text_arg_bytes(fcinfo, 1),
-                                    !PG_ARGISNULL(1));
+    text* result =
+        normalized_phone(pg::text_bytes(PG_GETARG_DATUM(0)), pg::text_arg_bytes(fcinfo, 1), !PG_ARGISNULL(1));
     if (result == nullptr) PG_RETURN_NULL();
     PG_RETURN_TEXT_P(result);
 }
@@ -144,7 +145,8 @@ LEAD_ROUTER_FUNCTION(lr_find_lead_duplicates) {
             if (best < 0 || row.routed_at < rows.rows[best].routed_at ||
                 (row.routed_at == rows.rows[best].routed_at &&
                  (memcmp(row.lead.data, rows.rows[best].lead.data, UUID_LEN) < 0 ||
-                  (memcmp(row.lead.data, rows.rows[best].lead.data, UUID_LEN) == 0 && row.kind < rows.rows[best].kind)))) {
+                  (memcmp(row.lead.data, rows.rows[best].lead.data, UUID_LEN) == 0 &&
+                   row.kind < rows.rows[best].kind)))) {
                 best = r;
             }
         }
@@ -154,8 +156,7 @@ LEAD_ROUTER_FUNCTION(lr_find_lead_duplicates) {
             if (memcmp(rows.rows[r].lead.data, row.lead.data, UUID_LEN) == 0) reported[r] = true;
         }
         Datum values[] = {pg::uuid_datum(row.lead), pg::uuid_datum(row.owner),
-                          CStringGetTextDatum(core::duplicate_key_name(row.kind)),
-                          TimestampTzGetDatum(row.routed_at)};
+                          CStringGetTextDatum(core::duplicate_key_name(row.kind)), TimestampTzGetDatum(row.routed_at)};
         bool nulls[] = {false, false, false, row.routed_at == DT_NOBEGIN};
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
     }

@@ -22,8 +22,8 @@ namespace {
 
 TriggerData* row_trigger_data(FunctionCallInfo fcinfo, const char* name) {
     if (!CALLED_AS_TRIGGER(fcinfo)) {
-        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                        errmsg("%s() must be called as a trigger", name)));
+        ereport(ERROR,
+                (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s() must be called as a trigger", name)));
     }
     TriggerData* data = reinterpret_cast<TriggerData*>(fcinfo->context);
     if (!TRIGGER_FIRED_BEFORE(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event)) {
@@ -37,8 +37,7 @@ int attnum(TupleDesc desc, const char* column) {
     const int n = SPI_fnumber(desc, column);
     if (n <= 0) {
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("column \"%s\" required by lead_router trigger is missing",
-                               column)));
+                        errmsg("column \"%s\" required by lead_router trigger is missing", column)));
     }
     return n;
 }
@@ -93,17 +92,14 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
             const char* to_label = status_label(to);
             const auto from_status = lead_router::core::lead_status(from_label);
             const auto to_status = lead_router::core::lead_status(to_label);
-            if (!from_status || !to_status ||
-                !lead_router::core::transition_allowed(*from_status, *to_status)) {
+            if (!from_status || !to_status || !lead_router::core::transition_allowed(*from_status, *to_status)) {
                 bool id_null;
                 const Datum id = attr(old_row, desc, attnum(desc, "id"), &id_null);
-                ereport(ERROR,
-                        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                         errmsg("lead %s cannot change routing status from %s to %s",
-                                id_null ? "(null)" : pg::uuid_to_cstring(id), from_label,
-                                to_label),
-                         errhint("routed and expired are final; only pending and failed leads "
-                                 "can be locked or expire.")));
+                ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                errmsg("lead %s cannot change routing status from %s to %s",
+                                       id_null ? "(null)" : pg::uuid_to_cstring(id), from_label, to_label),
+                                errhint("routed and expired are final; only pending and failed leads "
+                                        "can be locked or expire.")));
             }
         }
     }
@@ -138,17 +134,13 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         rebuild_requested = isnull;
         outdated = isnull || DatumGetInt32(v) != current_version;
     }
-    const auto changed = [&](int column) {
-        return !pg::same_column_value(old_row, row, desc, column);
-    };
-    const bool fields_changed = inserting || changed(email) || changed(phone) || changed(company) ||
-                                changed(country) || changed(hash) ||
-                                (keyed && (changed(email_key) || changed(phone_key)));
+    const auto changed = [&](int column) { return !pg::same_column_value(old_row, row, desc, column); };
+    const bool fields_changed = inserting || changed(email) || changed(phone) || changed(company) || changed(country) ||
+                                changed(hash) || (keyed && (changed(email_key) || changed(phone_key)));
     if (fields_changed || outdated) {
         bool isnull;
         const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
-        const char* workspace_region =
-            keyed && !isnull ? pg::workspace_cache::phone_region(source) : "";
+        const char* workspace_region = keyed && !isnull ? pg::workspace_cache::phone_region(source) : "";
         pg::identity_keys::Keys keys{};
         bool unreadable = false;
         try {
@@ -202,8 +194,7 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         const int expires = attnum(desc, "lead_expires_at");
         attr(row, desc, expires, &isnull);
         if (isnull) {
-            const TimestampTz ttl =
-                static_cast<TimestampTz>(lead_router::settings::lead_ttl_s) * USECS_PER_SEC;
+            const TimestampTz ttl = static_cast<TimestampTz>(lead_router::settings::lead_ttl_s) * USECS_PER_SEC;
             replace(expires, TimestampTzGetDatum(now + ttl), false);
         }
     } else if (!rebuild_requested) {  // a key rebuild is not an update of the lead
@@ -223,8 +214,7 @@ LEAD_ROUTER_FUNCTION(lr_set_updated_at) {
     int column = attnum(desc, "updated_at");
     Datum value = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
     bool isnull = false;
-    return PointerGetDatum(
-        heap_modify_tuple_by_cols(trig->tg_newtuple, desc, 1, &column, &value, &isnull));
+    return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_newtuple, desc, 1, &column, &value, &isnull));
 }
 
 // routing_logs_append_only(): BEFORE UPDATE OR DELETE (row) and BEFORE TRUNCATE (statement)
@@ -238,10 +228,8 @@ LEAD_ROUTER_FUNCTION(lr_routing_logs_append_only) {
         pg::history_pruning::pruning_now()) {
         return PointerGetDatum(trig->tg_trigtuple);  // the retention job's bounded delete
     }
-    ereport(ERROR,
-            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-             errmsg("routing_logs is append-only"),
-             errdetail("UPDATE, DELETE and TRUNCATE of the routing audit log are refused."),
-             errhint("Old audit rows are removed only by lead_router's retention job.")));
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("routing_logs is append-only"),
+                    errdetail("UPDATE, DELETE and TRUNCATE of the routing audit log are refused."),
+                    errhint("Old audit rows are removed only by lead_router's retention job.")));
     PG_RETURN_NULL();
 }

@@ -38,8 +38,7 @@ LEAD_ROUTER_FUNCTION(lr_complete_routing) {
     pg::connect();
     lead_router::pg::access_control::require_lead_access_by_id(lead_id);
     transitions::check_completion(lead_id, destination, PG_GETARG_DATUM(2), PG_ARGISNULL(2));
-    transitions::Routed move{*DatumGetUUIDP(lead_id), *DatumGetUUIDP(destination), !PG_ARGISNULL(2),
-                             {}};
+    transitions::Routed move{*DatumGetUUIDP(lead_id), *DatumGetUUIDP(destination), !PG_ARGISNULL(2), {}};
     if (move.has_rule) move.rule = *PG_GETARG_UUID_P(2);
     bool completed;
     int32 attempts;
@@ -54,28 +53,25 @@ LEAD_ROUTER_FUNCTION(lr_fail_routing) {
     pg::require_not_null(fcinfo, 1, "error_message");
     pg::require_not_null(fcinfo, 2, "lock_owner");
     const Datum lead_id = PG_GETARG_DATUM(0);
-    const int32 max_attempts =
-        pg::int32_arg_in_range(fcinfo, 3, "max_attempts", 1, pg::kMaxAttemptsLimit);
+    const int32 max_attempts = pg::int32_arg_in_range(fcinfo, 3, "max_attempts", 1, pg::kMaxAttemptsLimit);
 
     pg::connect();
     lead_router::pg::access_control::require_lead_access_by_id(lead_id);
     const transitions::LockedLead lead = transitions::lock_for_failure(lead_id, PG_GETARG_DATUM(2));
     if (!lead.found) transitions::raise_unknown_lead(lead_id);
     if (!lead.routing || !lead.owned) {
-        ereport(ERROR,
-                (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                 errmsg("lead %s is not being routed by lock owner %s",
-                        pg::uuid_to_cstring(lead_id), pg::uuid_to_cstring(PG_GETARG_DATUM(2))),
-                 lead.routing ? errdetail("The routing lock is held by another owner.")
-                              : errdetail("Its routing status is %s.", lead.status),
-                 errhint("Only the owner of a routing lock taken with acquire_routing_lock() "
-                         "can fail it.")));
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("lead %s is not being routed by lock owner %s", pg::uuid_to_cstring(lead_id),
+                               pg::uuid_to_cstring(PG_GETARG_DATUM(2))),
+                        lead.routing ? errdetail("The routing lock is held by another owner.")
+                                     : errdetail("Its routing status is %s.", lead.status),
+                        errhint("Only the owner of a routing lock taken with acquire_routing_lock() "
+                                "can fail it.")));
     }
     // acquire_routing_lock counted this attempt already: increment 0.
     const bool queued = lead.attempts < max_attempts;
     const transitions::Failure failure{*DatumGetUUIDP(lead_id), PG_GETARG_DATUM(1),
-                                       transitions::next_retry_at(lead.attempts), max_attempts,
-                                       "retry"};
+                                       transitions::next_retry_at(lead.attempts), max_attempts, "retry"};
     int32 attempts;
     if (queued) {
         transitions::requeue(&failure, 1, 0, &attempts);
@@ -92,11 +88,10 @@ LEAD_ROUTER_FUNCTION(lr_release_stale_routing_locks) {
     if (PG_ARGISNULL(0)) {
         cutoff = transitions::stale_lock_cutoff();
     } else {
-        Interval* older_than =
-            pg::interval_arg_in_range(fcinfo, 0, "older_than", "1 microsecond", "1000 years");
-        cutoff = DatumGetTimestampTz(DirectFunctionCall2(
-            timestamptz_mi_interval, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-            IntervalPGetDatum(older_than)));
+        Interval* older_than = pg::interval_arg_in_range(fcinfo, 0, "older_than", "1 microsecond", "1000 years");
+        cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+                                                         TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+                                                         IntervalPGetDatum(older_than)));
     }
     pg::connect();
     const int64 released = transitions::release_stale(cutoff);

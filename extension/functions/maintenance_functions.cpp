@@ -33,9 +33,7 @@ pg::Statement prune_batch_stmt = {
 
 // Prepared only once pg_cron is known to be installed (the cron schema exists then).
 pg::Statement schedule_stmt = {
-    "SELECT cron.schedule_in_database($1, $2, $3, pg_catalog.current_database())",
-    3,
-    {TEXTOID, TEXTOID, TEXTOID}};
+    "SELECT cron.schedule_in_database($1, $2, $3, pg_catalog.current_database())", 3, {TEXTOID, TEXTOID, TEXTOID}};
 
 pg::Statement unschedule_stmt = {
     R"sql(
@@ -47,8 +45,7 @@ SELECT count(cron.unschedule(jobid))::int4 FROM cron.job
 void require_pg_cron() {
     if (jobs::pg_cron_installed()) return;
     ereport(ERROR,
-            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("pg_cron is not installed in this database"),
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("pg_cron is not installed in this database"),
              errdetail("lead_router schedules its maintenance jobs with pg_cron; nothing else "
                        "in lead_router needs it."),
              errhint("Install the Debian package postgresql-15-cron, add pg_cron to "
@@ -67,10 +64,9 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history) {
     if (PG_ARGISNULL(0)) {
         cutoff = now - int64(lead_router::settings::history_retention_s) * USECS_PER_SEC;
     } else {
-        Interval* retention =
-            pg::interval_arg_in_range(fcinfo, 0, "retention", "1 hour", "100 years");
-        cutoff = DatumGetTimestampTz(DirectFunctionCall2(
-            timestamptz_mi_interval, TimestampTzGetDatum(now), IntervalPGetDatum(retention)));
+        Interval* retention = pg::interval_arg_in_range(fcinfo, 0, "retention", "1 hour", "100 years");
+        cutoff = DatumGetTimestampTz(
+            DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(now), IntervalPGetDatum(retention)));
     }
     const TupleDesc desc = pg::result_row(fcinfo, 2);
 
@@ -113,8 +109,7 @@ LEAD_ROUTER_FUNCTION(lr_prune_routing_history_batch) {
     if (TIMESTAMP_NOT_FINITE(cutoff) || cutoff > latest) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("cutoff must be at least 1 hour in the past, not \"%s\"",
-                               DatumGetCString(DirectFunctionCall1(timestamptz_out,
-                                                                   TimestampTzGetDatum(cutoff))))));
+                               DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(cutoff))))));
     }
     ReturnSetInfo* rsinfo = pg::result_set(fcinfo, 2);
     pg::connect();

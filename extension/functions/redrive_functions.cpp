@@ -17,10 +17,14 @@ constexpr int kResultColumns = 2;
 
 const char* status_text(const redrive::Item& item) {
     switch (item.result) {
-        case redrive::Result::redriven: return "redriven";
-        case redrive::Result::expired: return "expired";
-        case redrive::Result::locked: return "locked";
-        case redrive::Result::skipped: return item.status;
+        case redrive::Result::redriven:
+            return "redriven";
+        case redrive::Result::expired:
+            return "expired";
+        case redrive::Result::locked:
+            return "locked";
+        case redrive::Result::skipped:
+            return item.status;
     }
     return item.status;
 }
@@ -33,12 +37,10 @@ const char* status_text(const redrive::Item& item) {
 // locked (another session holds it), or the lead's own status (pending, routing, routed,
 // expired) when it was not failed.
 LEAD_ROUTER_FUNCTION(lr_redrive_failed_leads) {
-    const int32 max_attempts =
-        pg::int32_arg_in_range(fcinfo, 1, "max_attempts", 1, pg::kMaxAttemptsLimit);
+    const int32 max_attempts = pg::int32_arg_in_range(fcinfo, 1, "max_attempts", 1, pg::kMaxAttemptsLimit);
     const bool all = PG_ARGISNULL(0);
     if (!all && array_contains_nulls(PG_GETARG_ARRAYTYPE_P(0))) {
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                        errmsg("lead_ids must not contain NULL"),
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lead_ids must not contain NULL"),
                         errhint("Pass NULL instead of an array to redrive every failed lead you "
                                 "may see.")));
     }

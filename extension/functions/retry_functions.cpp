@@ -21,8 +21,8 @@ LEAD_ROUTER_FUNCTION(lr_process_retry_queue) {
     const pg::retry_queue::Counts counts = pg::retry_queue::process(batch_size);
     pg::finish();
 
-    Datum values[] = {Int32GetDatum(counts.processed), Int32GetDatum(counts.routed),
-                      Int32GetDatum(counts.requeued), Int32GetDatum(counts.failed)};
+    Datum values[] = {Int32GetDatum(counts.processed), Int32GetDatum(counts.routed), Int32GetDatum(counts.requeued),
+                      Int32GetDatum(counts.failed)};
     bool nulls[4] = {};
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
     return (Datum)0;

@@ -40,8 +40,7 @@ void outcome_datums(const flow::Outcome& o, Datum* values, bool* nulls) {
     put(error ? CStringGetTextDatum(error) : (Datum)0, error == nullptr);
     put(Int32GetDatum(o.attempt));
     const bool has_key = duplicate && o.has_duplicate_key;
-    put(has_key ? CStringGetTextDatum(lead_router::core::duplicate_key_name(o.duplicate_key)) : (Datum)0,
-        !has_key);
+    put(has_key ? CStringGetTextDatum(lead_router::core::duplicate_key_name(o.duplicate_key)) : (Datum)0, !has_key);
     Assert(i == kResultColumns);
 }
 
@@ -51,8 +50,7 @@ void outcome_datums(const flow::Outcome& o, Datum* values, bool* nulls) {
 //   returns lead_router.route_result
 LEAD_ROUTER_FUNCTION(lr_route_lead) {
     pg::require_not_null(fcinfo, 0, "lead_id");
-    const int32 max_attempts =
-        pg::int32_arg_in_range(fcinfo, 2, "max_attempts", 1, pg::kMaxAttemptsLimit);
+    const int32 max_attempts = pg::int32_arg_in_range(fcinfo, 2, "max_attempts", 1, pg::kMaxAttemptsLimit);
     const TupleDesc desc = pg::result_row(fcinfo, kResultColumns);
     const pg_uuid_t* source = PG_ARGISNULL(1) ? nullptr : PG_GETARG_UUID_P(1);
 
@@ -93,9 +91,7 @@ LEAD_ROUTER_FUNCTION(lr_route_pending_leads) {
 namespace {
 
 pg::Statement read_lead_stmt = {
-    "SELECT " LEAD_ROUTER_LEAD_COLUMNS " FROM lead_router.leads l WHERE l.id = $1",
-    2,
-    {UUIDOID, TIMESTAMPTZOID}};
+    "SELECT " LEAD_ROUTER_LEAD_COLUMNS " FROM lead_router.leads l WHERE l.id = $1", 2, {UUIDOID, TIMESTAMPTZOID}};
 
 constexpr int kExplainColumns = 12;
 
@@ -145,8 +141,8 @@ LEAD_ROUTER_FUNCTION(lr_explain_route) {
 
     // The rules, copied out of the cache before anything else reads a table.
     const lead_router::core::RuleSet& rules = pg::rule_cache::rules_for(source);
-    auto* values = static_cast<lead_router::core::Value*>(
-        palloc0(sizeof(lead_router::core::Value) * (rules.fields().size() + 1)));
+    auto* values =
+        static_cast<lead_router::core::Value*>(palloc0(sizeof(lead_router::core::Value) * (rules.fields().size() + 1)));
     pg::lead_fields::fill_values(rules, lead->vals[0], lead->tupdesc, values);
     const int n = static_cast<int>(rules.size());
     ExplainRow* rows = static_cast<ExplainRow*>(palloc(sizeof(ExplainRow) * (n + 1)));

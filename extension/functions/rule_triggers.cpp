@@ -34,9 +34,10 @@ void check_destination(Datum rule, bool had_no_destination, Datum source, Datum 
                                      "A rule routes leads away from its workspace.");
     const Datum args[] = {rule};
     if (had_no_destination && pg::execute(has_pool_stmt, args, nullptr, true) == 1 && pg::column_bool(0, 1)) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("rule %s has a pool and cannot have a single destination", pg::uuid_to_cstring(rule)),
-                        errhint("Delete its routing_rule_destinations rows first, or keep destination_workspace_id NULL.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("rule %s has a pool and cannot have a single destination", pg::uuid_to_cstring(rule)),
+                 errhint("Delete its routing_rule_destinations rows first, or keep destination_workspace_id NULL.")));
     }
     pg::finish();
 }

@@ -18,8 +18,8 @@ LEAD_ROUTER_FUNCTION(lr_current_user_id) {
 // statement only.  NULL acts as nobody.
 LEAD_ROUTER_FUNCTION(lr_act_as) {
     const char* value = PG_ARGISNULL(0) ? "" : lead_router::pg::uuid_to_cstring(PG_GETARG_DATUM(0));
-    (void)set_config_option("lead_router.user_id", value, superuser() ? PGC_SUSET : PGC_USERSET,
-                            PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+    (void)set_config_option("lead_router.user_id", value, superuser() ? PGC_SUSET : PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_LOCAL, true, 0, false);
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 }

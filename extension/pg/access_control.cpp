@@ -23,8 +23,7 @@ SELECT 1 FROM lead_router.user_workspaces WHERE user_id = $1 AND workspace_id = 
     2,
     {UUIDOID, UUIDOID}};
 
-Statement lead_source_stmt = {
-    "SELECT source_workspace_id FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
+Statement lead_source_stmt = {"SELECT source_workspace_id FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
 
 }  // namespace
 
@@ -35,8 +34,7 @@ void parse_user(const char* text, const char* setting, const char* hint, pg_uuid
     Datum parsed;
     if (!parse_input(uuid_in, text, &parsed)) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                        errmsg("%s is not a valid uuid: \"%s\"", setting,
-                               clipped_for_message(text, 100)),
+                        errmsg("%s is not a valid uuid: \"%s\"", setting, clipped_for_message(text, 100)),
                         errhint("%s", hint)));
     }
     *user = *DatumGetUUIDP(parsed);
@@ -53,23 +51,20 @@ bool jwt_subject(pg_uuid_t* user) {
         "application user's uuid.";
     Datum document;
     if (!parse_input(jsonb_in, claims, &document)) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                        errmsg("request.jwt.claims is not valid JSON"), errhint("%s", hint)));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), errmsg("request.jwt.claims is not valid JSON"),
+                        errhint("%s", hint)));
     }
     Jsonb* jsonb = DatumGetJsonbP(document);
     JsonbValue sub;
-    if (!JB_ROOT_IS_OBJECT(jsonb) ||
-        getKeyJsonValueFromContainer(&jsonb->root, "sub", 3, &sub) == nullptr ||
+    if (!JB_ROOT_IS_OBJECT(jsonb) || getKeyJsonValueFromContainer(&jsonb->root, "sub", 3, &sub) == nullptr ||
         sub.type == jbvNull) {
         return false;
     }
     if (sub.type != jbvString) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                        errmsg("the sub claim of request.jwt.claims is not a string"),
-                        errhint("%s", hint)));
+                        errmsg("the sub claim of request.jwt.claims is not a string"), errhint("%s", hint)));
     }
-    parse_user(pnstrdup(sub.val.string.val, sub.val.string.len),
-               "the sub claim of request.jwt.claims", hint, user);
+    parse_user(pnstrdup(sub.val.string.val, sub.val.string.len), "the sub claim of request.jwt.claims", hint, user);
     return true;
 }
 
@@ -87,8 +82,8 @@ bool application_user(pg_uuid_t* user) {
         !settings::user_id_set_in_this_transaction()) {
         return false;
     }
-    parse_user(text, "lead_router.user_id",
-               "Set lead_router.user_id to the application user's uuid, or RESET it.", user);
+    parse_user(text, "lead_router.user_id", "Set lead_router.user_id to the application user's uuid, or RESET it.",
+               user);
     return true;
 }
 

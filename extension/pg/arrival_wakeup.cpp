@@ -25,8 +25,7 @@ int due_lead_level = 0;  // the nest level of the (sub)transaction that set due_
 bool is_pending(Datum status) {
     HeapTuple tuple = SearchSysCache1(ENUMOID, status);
     if (!HeapTupleIsValid(tuple)) return false;
-    const bool pending =
-        strcmp(NameStr(reinterpret_cast<Form_pg_enum>(GETSTRUCT(tuple))->enumlabel), "pending") == 0;
+    const bool pending = strcmp(NameStr(reinterpret_cast<Form_pg_enum>(GETSTRUCT(tuple))->enumlabel), "pending") == 0;
     ReleaseSysCache(tuple);
     return pending;
 }

@@ -14,13 +14,9 @@ namespace {
 // itself raise, and an ereport longjmp out of a catch block would corrupt the C++ runtime.
 constexpr int kMessageBytes = 1024;
 
-void copy_text(char* dest, const char* src) {
-    std::snprintf(dest, kMessageBytes, "%s", src ? src : "");
-}
+void copy_text(char* dest, const char* src) { std::snprintf(dest, kMessageBytes, "%s", src ? src : ""); }
 
-int sqlstate_code(const char* s) {
-    return MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
-}
+int sqlstate_code(const char* s) { return MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]); }
 
 // Cuts a message copied with snprintf back to a whole multibyte character.
 void clip_to_characters(char* text) {
@@ -69,8 +65,7 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*body)(FunctionCallInfo)) {
             clip_to_characters(detail);
             clip_to_characters(hint);
             ereport(ERROR, (errcode(sqlstate_code(sqlstate)), errmsg("%s", message),
-                            detail[0] ? errdetail("%s", detail) : 0,
-                            hint[0] ? errhint("%s", hint) : 0));
+                            detail[0] ? errdetail("%s", detail) : 0, hint[0] ? errhint("%s", hint) : 0));
             break;
         case Failure::out_of_memory:
             ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
@@ -78,8 +73,7 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*body)(FunctionCallInfo)) {
             break;
         case Failure::internal:
             clip_to_characters(message);
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                            errmsg("internal error in lead_router: %s", message)));
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("internal error in lead_router: %s", message)));
             break;
     }
     pg_unreachable();
@@ -89,9 +83,7 @@ void call_c(void (*fn)(void*), void* arg) {
     MemoryContext caller_context = CurrentMemoryContext;
     ErrorData* volatile caught = nullptr;
     PG_TRY();
-    {
-        fn(arg);
-    }
+    { fn(arg); }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller_context);

@@ -27,9 +27,7 @@ class PgError : public std::exception {
 public:
     explicit PgError(ErrorData* data) noexcept : data_(data) {}
     ErrorData* data() const noexcept { return data_; }
-    const char* what() const noexcept override {
-        return data_ && data_->message ? data_->message : "PostgreSQL error";
-    }
+    const char* what() const noexcept override { return data_ && data_->message ? data_->message : "PostgreSQL error"; }
 
 private:
     ErrorData* data_;
@@ -55,12 +53,10 @@ void call(F&& f) {
 }  // namespace lead_router::pg
 
 // Declares a SQL-callable function with C linkage whose body runs under run_guarded.
-#define LEAD_ROUTER_FUNCTION(name)                                                  \
-    extern "C" {                                                                    \
-    PG_FUNCTION_INFO_V1(name);                                                      \
-    }                                                                               \
-    static Datum name##_body(FunctionCallInfo fcinfo);                            \
-    extern "C" Datum name(PG_FUNCTION_ARGS) {                                       \
-        return ::lead_router::pg::run_guarded(fcinfo, name##_body);                 \
-    }                                                                               \
+#define LEAD_ROUTER_FUNCTION(name)                                                                          \
+    extern "C" {                                                                                            \
+    PG_FUNCTION_INFO_V1(name);                                                                              \
+    }                                                                                                       \
+    static Datum name##_body(FunctionCallInfo fcinfo);                                                      \
+    extern "C" Datum name(PG_FUNCTION_ARGS) { return ::lead_router::pg::run_guarded(fcinfo, name##_body); } \
     static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -10,8 +10,8 @@ namespace lead_router::pg::cache_generation {
 namespace {
 
 // The tables the caches are built from.
-constexpr const char* kWatched[] = {"routing_rules", "workspaces", "routing_rule_destinations",
-                                    "partner_caps", "partner_hours"};
+constexpr const char* kWatched[] = {"routing_rules", "workspaces", "routing_rule_destinations", "partner_caps",
+                                    "partner_hours"};
 constexpr int kWatchedCount = sizeof(kWatched) / sizeof(kWatched[0]);
 
 uint64 generation = 1;

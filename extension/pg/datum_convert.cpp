@@ -7,12 +7,11 @@ namespace {
 
 void require_width(FunctionCallInfo fcinfo, TupleDesc desc, int columns) {
     if (desc->natts == columns) return;
-    ereport(ERROR,
-            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("%s() returns %d columns in the installed SQL, the lead_router library %s "
-                    "returns %d", get_func_name(fcinfo->flinfo->fn_oid), desc->natts,
-                    LEAD_ROUTER_VERSION, columns),
-             errhint("Run ALTER EXTENSION lead_router UPDATE after installing a new library.")));
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("%s() returns %d columns in the installed SQL, the lead_router library %s "
+                           "returns %d",
+                           get_func_name(fcinfo->flinfo->fn_oid), desc->natts, LEAD_ROUTER_VERSION, columns),
+                    errhint("Run ALTER EXTENSION lead_router UPDATE after installing a new library.")));
 }
 
 }  // namespace
@@ -20,9 +19,9 @@ void require_width(FunctionCallInfo fcinfo, TupleDesc desc, int columns) {
 TupleDesc result_row(FunctionCallInfo fcinfo, int columns) {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("%s() must be called in a context that accepts a row",
-                               get_func_name(fcinfo->flinfo->fn_oid))));
+        ereport(ERROR,
+                (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                 errmsg("%s() must be called in a context that accepts a row", get_func_name(fcinfo->flinfo->fn_oid))));
     }
     require_width(fcinfo, desc, columns);
     return BlessTupleDesc(desc);
@@ -37,8 +36,7 @@ ReturnSetInfo* result_set(FunctionCallInfo fcinfo, int columns) {
 
 void require_not_null(FunctionCallInfo fcinfo, int n, const char* name) {
     if (PG_ARGISNULL(n)) {
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                        errmsg("argument \"%s\" must not be null", name)));
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("argument \"%s\" must not be null", name)));
     }
 }
 
@@ -55,14 +53,12 @@ int32 int32_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, int32
 namespace {
 
 Datum interval_literal(const char* text) {
-    return DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
-                               Int32GetDatum(-1));
+    return DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
 }  // namespace
 
-Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name,
-                                const char* low, const char* high) {
+Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, const char* low, const char* high) {
     require_not_null(fcinfo, n, name);
     const Datum value = PG_GETARG_DATUM(n);
     if (DatumGetInt32(DirectFunctionCall2(interval_cmp, value, interval_literal(low))) < 0 ||
@@ -81,8 +77,8 @@ Datum make_array(const Datum* elems, const bool* nulls, int n, Oid element_type)
     get_typlenbyvalalign(element_type, &len, &byval, &align);
     int dims[1] = {n};
     int lbs[1] = {1};
-    return PointerGetDatum(construct_md_array(const_cast<Datum*>(elems), const_cast<bool*>(nulls),
-                                              1, dims, lbs, element_type, len, byval, align));
+    return PointerGetDatum(construct_md_array(const_cast<Datum*>(elems), const_cast<bool*>(nulls), 1, dims, lbs,
+                                              element_type, len, byval, align));
 }
 
 const char* clipped_for_message(const char* text, int max_bytes) {
@@ -113,10 +109,7 @@ bool parse_input(PGFunction input, const char* text, Datum* result) {
     volatile bool valid = true;
     volatile Datum parsed = (Datum)0;
     PG_TRY();
-    {
-        parsed = DirectFunctionCall3(input, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
-                                     Int32GetDatum(-1));
-    }
+    { parsed = DirectFunctionCall3(input, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)); }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller);
@@ -146,8 +139,6 @@ Datum uuid_datum(const pg_uuid_t& value) {
     return UUIDPGetDatum(copy);
 }
 
-const char* uuid_to_cstring(Datum uuid) {
-    return DatumGetCString(DirectFunctionCall1(uuid_out, uuid));
-}
+const char* uuid_to_cstring(Datum uuid) { return DatumGetCString(DirectFunctionCall1(uuid_out, uuid)); }
 
 }  // namespace lead_router::pg

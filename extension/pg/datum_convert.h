@@ -8,8 +8,8 @@
 namespace lead_router::pg {
 
 // Limits shared by the SQL functions.
-constexpr int32 kMaxAttemptsLimit = 100;   // max_attempts of route_lead and fail_routing
-constexpr int32 kMaxBatchSize = 10000;     // route_pending_leads, process_retry_queue
+constexpr int32 kMaxAttemptsLimit = 100;  // max_attempts of route_lead and fail_routing
+constexpr int32 kMaxBatchSize = 10000;    // route_pending_leads, process_retry_queue
 
 // Error texts stored in leads.routing_error, routing_queue.last_error and routing_logs are
 // cut to this many bytes (at a character boundary): a caller's 1 MB message must not be
@@ -34,8 +34,7 @@ int32 int32_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, int32
 // Interval argument `n`, required (22004) and within [low, high] as PostgreSQL compares
 // intervals (a month counts 30 days), else 22023 naming it; bounds are interval literals.
 // Checked before any arithmetic, so a huge value is reported instead of overflowing.
-Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name,
-                                const char* low, const char* high);
+Interval* interval_arg_in_range(FunctionCallInfo fcinfo, int n, const char* name, const char* low, const char* high);
 
 // A one-dimensional array of `n` elements of `element_type`; `nulls` may be nullptr.
 Datum make_array(const Datum* elems, const bool* nulls, int n, Oid element_type);

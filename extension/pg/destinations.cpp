@@ -8,9 +8,7 @@ namespace lead_router::pg::destinations {
 namespace {
 
 Statement workspace_state_stmt = {
-    "SELECT is_active, workspace_type = 'partner' FROM lead_router.workspaces WHERE id = $1",
-    1,
-    {UUIDOID}};
+    "SELECT is_active, workspace_type = 'partner' FROM lead_router.workspaces WHERE id = $1", 1, {UUIDOID}};
 
 }  // namespace
 
@@ -29,8 +27,8 @@ void require_usable(Datum source, Datum destination, const char* own, const char
     if (problem == core::DestinationProblem::none) return;
     const char* dest = uuid_to_cstring(destination);
     if (problem == core::DestinationProblem::is_source) {
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("destination workspace %s is %s", dest, own), errhint("%s", own_hint)));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("destination workspace %s is %s", dest, own),
+                        errhint("%s", own_hint)));
     }
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("destination workspace %s %s", dest, core::destination_problem_text(problem)),

@@ -13,8 +13,7 @@ extern "C" {
 namespace lead_router::pg::distribution_state {
 namespace {
 
-constexpr int64 kUnixEpochInPostgres =
-    static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+constexpr int64 kUnixEpochInPostgres = static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 
 Statement lock_pools_stmt = {
     "SELECT rule_id, destinations, credits FROM lead_router.routing_pool_state"
@@ -22,9 +21,7 @@ Statement lock_pools_stmt = {
     1,
     {UUIDARRAYOID}};
 Statement read_pool_stmt = {
-    "SELECT rule_id, destinations, credits FROM lead_router.routing_pool_state WHERE rule_id = $1",
-    1,
-    {UUIDOID}};
+    "SELECT rule_id, destinations, credits FROM lead_router.routing_pool_state WHERE rule_id = $1", 1, {UUIDOID}};
 // rules whose pool is there: a pool being written concurrently arrives with its rule's lock
 Statement create_pools_stmt = {
     "INSERT INTO lead_router.routing_pool_state (rule_id)"
@@ -159,8 +156,7 @@ void write_pools(const PoolCredits* pools, int n) {
             credit[k] = Int64GetDatum(pools[i].credit[m]);
         }
     }
-    const Datum values[] = {make_array(rule, nullptr, total, UUIDOID),
-                            make_array(destination, nullptr, total, UUIDOID),
+    const Datum values[] = {make_array(rule, nullptr, total, UUIDOID), make_array(destination, nullptr, total, UUIDOID),
                             make_array(credit, nullptr, total, INT8OID)};
     execute(write_pools_stmt, values, nullptr, false);
 }

@@ -79,13 +79,12 @@ void on_transaction_end(XactEvent event, void*) {
             // another backend, after this slot is gone: the feed could pass them.  Refused
             // here, before anything is prepared; the abort that follows clears the slot.
             if (holding) {
-                ereport(ERROR,
-                        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                         errmsg("cannot PREPARE a transaction that wrote lead_router audit rows"),
-                         errdetail("routing_events() reads audit rows gap-free only from "
-                                   "transactions that commit directly."),
-                         errhint("Route leads in a transaction of their own, outside two-phase "
-                                 "commit.")));
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("cannot PREPARE a transaction that wrote lead_router audit rows"),
+                                errdetail("routing_events() reads audit rows gap-free only from "
+                                          "transactions that commit directly."),
+                                errhint("Route leads in a transaction of their own, outside two-phase "
+                                        "commit.")));
             }
             break;
         default:
@@ -131,8 +130,7 @@ int64 sequence_min(Oid sequence) {
 Oid relation_owner(Oid relid) {
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
     if (!HeapTupleIsValid(tuple)) {
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                        errmsg("relation %u of lead_router does not exist", relid)));
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("relation %u of lead_router does not exist", relid)));
     }
     const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
     ReleaseSysCache(tuple);
@@ -155,13 +153,9 @@ int64 next_possible_id(Oid sequence) {
     call->args[0].isnull = false;
     Datum last = (Datum)0;
     PG_TRY();
-    {
-        last = pg_sequence_last_value(call);
-    }
+    { last = pg_sequence_last_value(call); }
     PG_FINALLY();
-    {
-        SetUserIdAndSecContext(saved_user, saved_context);
-    }
+    { SetUserIdAndSecContext(saved_user, saved_context); }
     PG_END_TRY();
     const int64 next = call->isnull ? sequence_min(sequence) : DatumGetInt64(last) + 1;
     return Max(next, int64{1});  // 0 marks an empty slot
@@ -217,14 +211,14 @@ void require_gap_free_sequence(Oid routing_logs) {
     const bool cycle = s->seqcycle;
     ReleaseSysCache(tuple);
     if (cache != 1 || increment <= 0 || cycle) {
-        ereport(ERROR,
-                (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                 errmsg("routing_events() needs the audit id sequence to hand out ids one at a time"),
-                 errdetail("%s has CACHE " INT64_FORMAT ", INCREMENT " INT64_FORMAT "%s; the feed "
-                           "needs CACHE 1, a positive INCREMENT and NO CYCLE.",
-                           get_rel_name(sequence), cache, increment, cycle ? ", CYCLE" : ""),
-                 errhint("ALTER SEQUENCE lead_router.%s CACHE 1 NO CYCLE, then restart the "
-                         "server so that no session keeps ids it cached.", get_rel_name(sequence))));
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("routing_events() needs the audit id sequence to hand out ids one at a time"),
+                        errdetail("%s has CACHE " INT64_FORMAT ", INCREMENT " INT64_FORMAT "%s; the feed "
+                                  "needs CACHE 1, a positive INCREMENT and NO CYCLE.",
+                                  get_rel_name(sequence), cache, increment, cycle ? ", CYCLE" : ""),
+                        errhint("ALTER SEQUENCE lead_router.%s CACHE 1 NO CYCLE, then restart the "
+                                "server so that no session keeps ids it cached.",
+                                get_rel_name(sequence))));
     }
 }
 

@@ -36,9 +36,7 @@ DELETE FROM lead_router.routing_queue
 
 }  // namespace
 
-bool pruning_now() {
-    return pruning_in != InvalidLocalTransactionId && pruning_in == MyProc->lxid;
-}
+bool pruning_now() { return pruning_in != InvalidLocalTransactionId && pruning_in == MyProc->lxid; }
 
 Pruned prune_batch(TimestampTz cutoff, int32 batch_size) {
     const Datum values[] = {TimestampTzGetDatum(cutoff), Int32GetDatum(batch_size)};

@@ -39,8 +39,8 @@ Keys compute(const Input& input) {
     } else {
         region = std::string(default_region(input.use_settings));
     }
-    const core::IdentityKeys keys = core::identity_keys(core::IdentityInput{
-        input.email, input.phone, input.company, region, canonicalization(input.use_settings)});
+    const core::IdentityKeys keys = core::identity_keys(
+        core::IdentityInput{input.email, input.phone, input.company, region, canonicalization(input.use_settings)});
     Keys out{};
     store(out.email, keys.email_key);
     store(out.phone, keys.phone_key);

@@ -30,8 +30,7 @@ SELECT o.kind, o.key, o.id, o.workspace_id, o.routed_at
     5,
     {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLOID, TIMESTAMPTZOID}};
 
-constexpr int kKindBits[core::kDuplicateKeys] = {settings::kDuplicateByEmail,
-                                                 settings::kDuplicateByPhone,
+constexpr int kKindBits[core::kDuplicateKeys] = {settings::kDuplicateByEmail, settings::kDuplicateByPhone,
                                                  settings::kDuplicateByCombined};
 
 }  // namespace

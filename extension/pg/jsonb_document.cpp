@@ -35,8 +35,8 @@ Tokens read(Jsonb* value) {
                 break;
             case jbvNumeric:
                 // Beyond double's range reads as an infinity, which rule validation rejects.
-                t.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-                                                              NumericGetDatum(v.val.numeric)));
+                t.number =
+                    DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v.val.numeric)));
                 break;
             case jbvBool:
                 t.boolean = v.val.boolean;
@@ -52,7 +52,8 @@ namespace {
 
 core::Json scalar(const Token& t) {
     switch (t.type) {
-        case jbvString: return core::Json(std::string(t.text, static_cast<std::size_t>(t.length)));
+        case jbvString:
+            return core::Json(std::string(t.text, static_cast<std::size_t>(t.length)));
         case jbvNumeric:
             // Integral numbers stay integers, as they were written.
             if (std::isfinite(t.number) && t.number == std::trunc(t.number) &&
@@ -60,8 +61,10 @@ core::Json scalar(const Token& t) {
                 return core::Json(static_cast<long long>(t.number));
             }
             return core::Json(t.number);
-        case jbvBool: return core::Json(t.boolean);
-        default: return core::Json(nullptr);
+        case jbvBool:
+            return core::Json(t.boolean);
+        default:
+            return core::Json(nullptr);
     }
 }
 
@@ -85,7 +88,9 @@ core::Json build(const Tokens& tokens) {
     for (int i = 0; i < tokens.count; ++i) {
         const Token& t = tokens.tokens[i];
         switch (t.kind) {
-            case WJB_BEGIN_OBJECT: open.push_back(place(core::Json::object())); break;
+            case WJB_BEGIN_OBJECT:
+                open.push_back(place(core::Json::object()));
+                break;
             case WJB_BEGIN_ARRAY:
                 if (t.raw_scalar && open.empty()) {
                     raw_scalar = true;  // the document is its one element
@@ -97,10 +102,15 @@ core::Json build(const Tokens& tokens) {
             case WJB_END_ARRAY:
                 if (!raw_scalar || !open.empty()) open.pop_back();
                 break;
-            case WJB_KEY: key.assign(t.text, static_cast<std::size_t>(t.length)); break;
+            case WJB_KEY:
+                key.assign(t.text, static_cast<std::size_t>(t.length));
+                break;
             case WJB_VALUE:
-            case WJB_ELEM: place(scalar(t)); break;
-            default: break;
+            case WJB_ELEM:
+                place(scalar(t));
+                break;
+            default:
+                break;
         }
     }
     return root;

@@ -17,8 +17,7 @@ namespace {
 constexpr int kColumnOf[core::kLeadColumnCount] = {
     kIndustry, kSize, kLocation, kCountry, kEmail, kPhone, kCompanyName, kCompanyDomain,
 };
-static_assert(static_cast<int>(core::LeadColumn::company_domain) + 1 ==
-                  static_cast<int>(core::kLeadColumnCount),
+static_assert(static_cast<int>(core::LeadColumn::company_domain) + 1 == static_cast<int>(core::kLeadColumnCount),
               "kColumnOf follows core::LeadColumn");
 
 core::Value column_value(HeapTuple row, TupleDesc desc, int column) {
@@ -40,8 +39,8 @@ core::Value attribute_value(Jsonb* attributes, const std::string& key) {
     core::Value v;
     if (attributes == nullptr || !JB_ROOT_IS_OBJECT(attributes)) return v;
     JsonbValue found;
-    if (getKeyJsonValueFromContainer(&attributes->root, key.data(), static_cast<uint32>(key.size()),
-                                     &found) == nullptr) {
+    if (getKeyJsonValueFromContainer(&attributes->root, key.data(), static_cast<uint32>(key.size()), &found) ==
+        nullptr) {
         return v;
     }
     switch (found.type) {
@@ -51,8 +50,8 @@ core::Value attribute_value(Jsonb* attributes, const std::string& key) {
             break;
         case jbvNumeric:
             v.kind = core::Value::Kind::number;
-            v.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-                                                          NumericGetDatum(found.val.numeric)));
+            v.number =
+                DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(found.val.numeric)));
             break;
         case jbvBool:
             v.kind = core::Value::Kind::boolean;

@@ -28,13 +28,13 @@ namespace {
 //   MOVE_RESULT  (n, routing_attempts) of every lead moved.
 #define MOVE_INPUT(arrays, columns) \
     "WITH input AS (SELECT * FROM unnest(" arrays ") WITH ORDINALITY AS i(" columns ", n))"
-#define MOVE_LEADS(set, where, returning)                                                     \
-    ", lead AS (UPDATE lead_router.leads l SET " set " FROM input i WHERE l.id = i.id" where  \
+#define MOVE_LEADS(set, where, returning)                                                    \
+    ", lead AS (UPDATE lead_router.leads l SET " set " FROM input i WHERE l.id = i.id" where \
     " RETURNING l.id, l.source_workspace_id, l.routing_attempts, i.n" returning ")"
-#define MOVE_CLOSE(set, returning)                                                             \
+#define MOVE_CLOSE(set, returning)                                                            \
     ", closed AS (UPDATE lead_router.routing_queue q SET processed_at = pg_catalog.now()" set \
     " FROM lead WHERE q.lead_id = lead.id AND q.processed_at IS NULL" returning ")"
-#define MOVE_AUDIT(columns, values)                                                             \
+#define MOVE_AUDIT(columns, values)                                                            \
     ", audit AS (INSERT INTO lead_router.routing_logs (lead_id, source_workspace_id, " columns \
     ") SELECT id, source_workspace_id, " values " FROM lead)"
 #define MOVE_RESULT " SELECT n, routing_attempts FROM lead"
@@ -42,25 +42,23 @@ namespace {
 // Clears the routing lock; and counts the attempt unless `increment` (a parameter) is 0,
 // which the primitives pass because acquire_routing_lock counted it already.
 #define UNLOCK "routing_locked_by = NULL, routing_locked_at = NULL"
-#define COUNT_ATTEMPT(increment)                                                \
-    "routing_attempts = l.routing_attempts + " increment                        \
-    ", routing_last_attempted_at = CASE WHEN " increment " > 0 THEN pg_catalog.now()" \
+#define COUNT_ATTEMPT(increment)                                                                              \
+    "routing_attempts = l.routing_attempts + " increment ", routing_last_attempted_at = CASE WHEN " increment \
+    " > 0 THEN pg_catalog.now()"                                                                              \
     " ELSE l.routing_last_attempted_at END"
 
 // $1 leads, $2 destinations, $3 rules (elements may be NULL), $4 owner or NULL, $5 increment,
 // $6 the destinations passed over (elements may be NULL)
 Statement route_to_stmt = {
     MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[], $6::jsonb[]", "id, destination, rule, skipped")
-    MOVE_LEADS("routing_status = 'routed', workspace_id = i.destination, routing_error = NULL, "
-               "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("$5"),
-               " AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))"
-               " AND EXISTS (SELECT 1 FROM lead_router.workspaces w"
-               "              WHERE w.id = i.destination AND w.is_active)",
-               ", i.destination, i.rule, i.skipped")
-    MOVE_CLOSE("", "")
-    MOVE_AUDIT("destination_workspace_id, matched_rule_id, routing_result, attempt, skipped_destinations",
-               "destination, rule, 'success', routing_attempts, skipped")
-    MOVE_RESULT,
+        MOVE_LEADS("routing_status = 'routed', workspace_id = i.destination, routing_error = NULL, "
+                   "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("$5"),
+                   " AND ($4::uuid IS NULL OR (l.routing_status = 'routing' AND l.routing_locked_by = $4))"
+                   " AND EXISTS (SELECT 1 FROM lead_router.workspaces w"
+                   "              WHERE w.id = i.destination AND w.is_active)",
+                   ", i.destination, i.rule, i.skipped") MOVE_CLOSE("", "")
+            MOVE_AUDIT("destination_workspace_id, matched_rule_id, routing_result, attempt, skipped_destinations",
+                       "destination, rule, 'success', routing_attempts, skipped") MOVE_RESULT,
     6,
     {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, UUIDOID, INT4OID, JSONBARRAYOID}};
 
@@ -70,91 +68,75 @@ Statement route_to_stmt = {
 Statement defer_stmt = {
     MOVE_INPUT("$1::uuid[], $2::timestamptz[], $3::int4[], $4::text[], $5::jsonb[]",
                "id, due, max_attempts, reason, skipped")
-    MOVE_LEADS("routing_status = 'pending', routing_error = i.reason, "
-               "routing_due_at = LEAST(i.due, l.lead_expires_at), " UNLOCK,
-               "", ", l.routing_due_at, i.max_attempts, i.reason, i.skipped")
-    MOVE_CLOSE("", " RETURNING q.id")
+        MOVE_LEADS("routing_status = 'pending', routing_error = i.reason, "
+                   "routing_due_at = LEAST(i.due, l.lead_expires_at), " UNLOCK,
+                   "", ", l.routing_due_at, i.max_attempts, i.reason, i.skipped") MOVE_CLOSE("", " RETURNING q.id")
     // reads `closed`, so the open row is closed before its successor is inserted
     ", queued AS (INSERT INTO lead_router.routing_queue"
     "     (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)"
     "   SELECT id, source_workspace_id, routing_attempts + 1,"
     "          GREATEST(max_attempts, routing_attempts + 1), routing_due_at, reason"
-    "     FROM lead, (SELECT count(*) FROM closed) AS previous)"
-    MOVE_AUDIT("routing_result, error_message, attempt, skipped_destinations",
-               "'deferred', reason, routing_attempts, skipped")
-    MOVE_RESULT,
+    "     FROM lead, (SELECT count(*) FROM closed) AS previous)" MOVE_AUDIT(
+        "routing_result, error_message, attempt, skipped_destinations", "'deferred', reason, routing_attempts, skipped")
+        MOVE_RESULT,
     5,
     {UUIDARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, TEXTARRAYOID, JSONBARRAYOID}};
 
 Statement lock_originals_stmt = {
-    "SELECT id FROM lead_router.leads WHERE id = ANY ($1) FOR KEY SHARE SKIP LOCKED",
-    1,
-    {UUIDARRAYOID}};
+    "SELECT id FROM lead_router.leads WHERE id = ANY ($1) FOR KEY SHARE SKIP LOCKED", 1, {UUIDARRAYOID}};
 
 // $1 leads, $2 originals, $3 the originals' owners, $4 the keys that matched
 Statement duplicates_stmt = {
     MOVE_INPUT("$1::uuid[], $2::uuid[], $3::uuid[], $4::text[]", "id, original, owner, key")
-    MOVE_LEADS("routing_status = 'routed', duplicate_of = i.original, "
-               "workspace_id = l.source_workspace_id, routing_error = NULL, "
-               "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("1"),
-               "", ", i.original, i.owner, i.key")
-    MOVE_CLOSE("", "")
-    MOVE_AUDIT("duplicate_owner_workspace_id, duplicate_key, routing_result, error_message, attempt",
-               "owner, key, 'duplicate', 'duplicate of lead ' || original::text, routing_attempts")
-    MOVE_RESULT,
+        MOVE_LEADS("routing_status = 'routed', duplicate_of = i.original, "
+                   "workspace_id = l.source_workspace_id, routing_error = NULL, "
+                   "routed_at = pg_catalog.clock_timestamp(), " UNLOCK ", " COUNT_ATTEMPT("1"),
+                   "", ", i.original, i.owner, i.key") MOVE_CLOSE("", "")
+            MOVE_AUDIT("duplicate_owner_workspace_id, duplicate_key, routing_result, error_message, attempt",
+                       "owner, key, 'duplicate', 'duplicate of lead ' || original::text, routing_attempts") MOVE_RESULT,
     4,
     {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID}};
 
 // $1 leads, $2 errors, $3 next retry times, $4 max attempts, $5 audit results, $6 increment
-Statement requeue_stmt = {
-    MOVE_INPUT("$1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[]",
-               "id, error, next_retry_at, max_attempts, result")
-    MOVE_LEADS("routing_status = 'pending', routing_error = i.error, "
-               "routing_due_at = i.next_retry_at, " UNLOCK ", " COUNT_ATTEMPT("$6"),
-               "", ", i.error, i.next_retry_at, i.max_attempts, i.result")
-    MOVE_CLOSE("", " RETURNING q.id")
-    // reads `closed`, so the open rows are closed before their successors are inserted
-    ", queued AS (INSERT INTO lead_router.routing_queue"
-    "     (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)"
-    "   SELECT id, source_workspace_id, routing_attempts + 1, max_attempts, next_retry_at, error"
-    "     FROM lead, (SELECT count(*) FROM closed) AS previous)"
-    MOVE_AUDIT("routing_result, error_message, attempt", "result, error, routing_attempts")
-    MOVE_RESULT,
-    6,
-    {UUIDARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4OID}};
+Statement requeue_stmt = {MOVE_INPUT("$1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[]",
+                                     "id, error, next_retry_at, max_attempts, result")
+                              MOVE_LEADS("routing_status = 'pending', routing_error = i.error, "
+                                         "routing_due_at = i.next_retry_at, " UNLOCK ", " COUNT_ATTEMPT("$6"),
+                                         "", ", i.error, i.next_retry_at, i.max_attempts, i.result")
+                                  MOVE_CLOSE("", " RETURNING q.id")
+                          // reads `closed`, so the open rows are closed before their successors are inserted
+                          ", queued AS (INSERT INTO lead_router.routing_queue"
+                          "     (lead_id, workspace_id, attempt_number, max_attempts, next_retry_at, last_error)"
+                          "   SELECT id, source_workspace_id, routing_attempts + 1, max_attempts, next_retry_at, error"
+                          "     FROM lead, (SELECT count(*) FROM closed) AS previous)" MOVE_AUDIT(
+                              "routing_result, error_message, attempt", "result, error, routing_attempts") MOVE_RESULT,
+                          6,
+                          {UUIDARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4OID}};
 
 // $1 leads, $2 errors, $3 increment
 Statement fail_stmt = {
-    MOVE_INPUT("$1::uuid[], $2::text[]", "id, error")
-    MOVE_LEADS("routing_status = 'failed', routing_error = i.error, " UNLOCK ", "
-               COUNT_ATTEMPT("$3"),
-               "", ", i.error")
-    MOVE_CLOSE(", last_error = lead.error", "")
-    MOVE_AUDIT("routing_result, error_message, attempt", "'failed', error, routing_attempts")
-    MOVE_RESULT,
+    MOVE_INPUT("$1::uuid[], $2::text[]", "id, error") MOVE_LEADS(
+        "routing_status = 'failed', routing_error = i.error, " UNLOCK ", " COUNT_ATTEMPT("$3"), "", ", i.error")
+        MOVE_CLOSE(", last_error = lead.error", "")
+            MOVE_AUDIT("routing_result, error_message, attempt", "'failed', error, routing_attempts") MOVE_RESULT,
     3,
     {UUIDARRAYOID, TEXTARRAYOID, INT4OID}};
 
 // $1 leads: those still pending or failed and past lead_expires_at
-Statement expire_stmt = {
-    MOVE_INPUT("$1::uuid[]", "id")
-    MOVE_LEADS("routing_status = 'expired'",
-               " AND l.routing_status IN ('pending', 'failed')"
-               " AND l.lead_expires_at < pg_catalog.now()",
-               "")
-    MOVE_CLOSE(", last_error = 'lead expired'", "")
-    MOVE_AUDIT("routing_result, attempt", "'expired', routing_attempts")
-    MOVE_RESULT,
-    1,
-    {UUIDARRAYOID}};
+Statement expire_stmt = {MOVE_INPUT("$1::uuid[]", "id") MOVE_LEADS("routing_status = 'expired'",
+                                                                   " AND l.routing_status IN ('pending', 'failed')"
+                                                                   " AND l.lead_expires_at < pg_catalog.now()",
+                                                                   "") MOVE_CLOSE(", last_error = 'lead expired'", "")
+                             MOVE_AUDIT("routing_result, attempt", "'expired', routing_attempts") MOVE_RESULT,
+                         1,
+                         {UUIDARRAYOID}};
 
 // $1 leads in routing, $2 the audit message of each: back to pending, the lock released
 Statement release_stmt = {
     MOVE_INPUT("$1::uuid[], $2::text[]", "id, message")
-    MOVE_LEADS("routing_status = 'pending', routing_error = 'routing lock expired', " UNLOCK,
-               " AND l.routing_status = 'routing'", ", i.message")
-    MOVE_AUDIT("routing_result, error_message, attempt", "'released', message, routing_attempts")
-    MOVE_RESULT,
+        MOVE_LEADS("routing_status = 'pending', routing_error = 'routing lock expired', " UNLOCK,
+                   " AND l.routing_status = 'routing'", ", i.message")
+            MOVE_AUDIT("routing_result, error_message, attempt", "'released', message, routing_attempts") MOVE_RESULT,
     2,
     {UUIDARRAYOID, TEXTARRAYOID}};
 
@@ -214,17 +196,15 @@ Datum documents_of(const Item* items, int n) {
 
 }  // namespace
 
-void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 increment, bool* moved,
-              int32* attempts) {
+void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 increment, bool* moved, int32* attempts) {
     if (n == 0) return;
     memset(moved, 0, sizeof(bool) * n);
-    const Datum values[] = {
-        uuids_of(items, n, [](const Routed& r) { return &r.lead; }),
-        uuids_of(items, n, [](const Routed& r) { return &r.destination; }),
-        uuids_of(items, n, [](const Routed& r) { return r.has_rule ? &r.rule : nullptr; }),
-        owner ? UUIDPGetDatum(const_cast<pg_uuid_t*>(owner)) : (Datum)0,
-        Int32GetDatum(increment),
-        documents_of(items, n)};
+    const Datum values[] = {uuids_of(items, n, [](const Routed& r) { return &r.lead; }),
+                            uuids_of(items, n, [](const Routed& r) { return &r.destination; }),
+                            uuids_of(items, n, [](const Routed& r) { return r.has_rule ? &r.rule : nullptr; }),
+                            owner ? UUIDPGetDatum(const_cast<pg_uuid_t*>(owner)) : (Datum)0,
+                            Int32GetDatum(increment),
+                            documents_of(items, n)};
     const char nulls[] = {' ', ' ', ' ', owner ? ' ' : 'n', ' ', ' '};
     read_moves(execute(route_to_stmt, values, nulls, false), moved, attempts);
 }
@@ -237,8 +217,7 @@ void lock_originals(const Duplicate* items, int n, bool* locked) {
         locked[i] = false;
         for (uint64 r = 0; r < rows && !locked[i]; ++r) {
             bool isnull;
-            locked[i] = memcmp(DatumGetUUIDP(column(r, 1, &isnull))->data, items[i].original.data,
-                               UUID_LEN) == 0;
+            locked[i] = memcmp(DatumGetUUIDP(column(r, 1, &isnull))->data, items[i].original.data, UUID_LEN) == 0;
         }
     }
 }
@@ -275,8 +254,8 @@ void requeue(const Failure* items, int n, int32 increment, int32* attempts) {
 
 void fail(const Failure* items, int n, int32 increment, int32* attempts) {
     if (n == 0) return;
-    const Datum values[] = {uuids_of(items, n, [](const Failure& f) { return &f.lead; }),
-                            errors_of(items, n), Int32GetDatum(increment)};
+    const Datum values[] = {uuids_of(items, n, [](const Failure& f) { return &f.lead; }), errors_of(items, n),
+                            Int32GetDatum(increment)};
     read_moves(execute(fail_stmt, values, nullptr, false), nullptr, attempts);
 }
 

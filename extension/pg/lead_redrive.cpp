@@ -124,8 +124,8 @@ void settle_locked(Item* items, int32 max_attempts) {
         if (expired[k]) strlcpy(item.status, "expired", sizeof item.status);
     }
     if (nr == 0) return;
-    const Datum args[] = {make_array(redrive_ids, nullptr, nr, UUIDOID),
-                          make_array(previous, nullptr, nr, INT4OID), Int32GetDatum(max_attempts)};
+    const Datum args[] = {make_array(redrive_ids, nullptr, nr, UUIDOID), make_array(previous, nullptr, nr, INT4OID),
+                          Int32GetDatum(max_attempts)};
     const uint64 moved = execute(redrive_stmt, args, nullptr, false);
     for (uint64 r = 0; r < moved; ++r) {
         bool isnull;

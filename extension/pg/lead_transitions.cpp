@@ -70,8 +70,7 @@ SELECT matched_rule_id, duplicate_key FROM lead_router.routing_logs
     1,
     {UUIDOID}};
 
-Statement lead_source_stmt = {
-    "SELECT source_workspace_id FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
+Statement lead_source_stmt = {"SELECT source_workspace_id FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
 
 Statement rule_routes_stmt = {
     R"sql(
@@ -111,8 +110,7 @@ SELECT id FROM lead_router.leads
     0,
     {}};
 
-Statement lead_exists_stmt = {
-    "SELECT 1 FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
+Statement lead_exists_stmt = {"SELECT 1 FROM lead_router.leads WHERE id = $1", 1, {UUIDOID}};
 
 // The uuids in column 1 and the values of column `extra` (0: none) of the last result.
 pg_uuid_t* result_uuids(uint64 rows, int extra, Datum** extras) {
@@ -145,8 +143,8 @@ void check_completion(Datum lead_id, Datum destination, Datum rule_id, bool rule
     const Datum rule[] = {rule_id, source, destination};
     if (execute(rule_routes_stmt, rule, nullptr, true) != 1) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("rule %s does not route this lead's source workspace to %s",
-                               uuid_to_cstring(rule_id), uuid_to_cstring(destination)),
+                        errmsg("rule %s does not route this lead's source workspace to %s", uuid_to_cstring(rule_id),
+                               uuid_to_cstring(destination)),
                         errhint("Pass the rule that matched, or NULL.")));
     }
 }
@@ -214,8 +212,7 @@ int64 expire_due() {
 }
 
 TimestampTz stale_lock_cutoff() {
-    return GetCurrentTransactionStartTimestamp() -
-           static_cast<TimestampTz>(settings::lock_timeout_s) * USECS_PER_SEC;
+    return GetCurrentTransactionStartTimestamp() - static_cast<TimestampTz>(settings::lock_timeout_s) * USECS_PER_SEC;
 }
 
 bool lead_exists(Datum lead_id) {
@@ -224,8 +221,7 @@ bool lead_exists(Datum lead_id) {
 }
 
 void raise_unknown_lead(Datum lead_id) {
-    ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
-                    errmsg("lead %s does not exist", uuid_to_cstring(lead_id))));
+    ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("lead %s does not exist", uuid_to_cstring(lead_id))));
 }
 
 }  // namespace lead_router::pg::transitions

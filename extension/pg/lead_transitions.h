@@ -50,8 +50,7 @@ struct Routed {
 };
 // `owner` (nullable): move only leads in routing held by it (complete_routing); without it
 // the caller holds the rows.  moved[i] and attempts[i] report each item.
-void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 increment, bool* moved,
-              int32* attempts);
+void route_to(const Routed* items, int n, const pg_uuid_t* owner, int32 increment, bool* moved, int32* attempts);
 
 // -> routed as a duplicate of `original`, staying in the source workspace.
 struct Duplicate {

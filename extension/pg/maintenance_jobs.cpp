@@ -12,8 +12,7 @@ extern "C" {
 namespace lead_router::pg::maintenance_jobs {
 
 const Job kJobs[kJobCount] = {
-    {"lead_router_release_stale_locks", "*/10 * * * *",
-     "SELECT lead_router.release_stale_routing_locks()"},
+    {"lead_router_release_stale_locks", "*/10 * * * *", "SELECT lead_router.release_stale_routing_locks()"},
     {"lead_router_expire_leads", "0 2 * * *", "SELECT lead_router.mark_expired_leads()"},
     {"lead_router_prune_history", "30 3 * * *", "CALL lead_router.prune_routing_history()"},
     {"lead_router_health_check", "0 * * * *", "SELECT lead_router.check_routing_health()"},
@@ -121,23 +120,24 @@ void require_runnable_jobs() {
         if (is("reject")) {
             problem = psprintf("pg_hba.conf line %d rejects that connection", line);
         } else if ((is("md5") || is("scram-sha-256") || is("password")) && !has_password) {
-            problem = psprintf("pg_hba.conf line %d asks for a password (%s) and the role has none",
-                               line, method);
+            problem = psprintf("pg_hba.conf line %d asks for a password (%s) and the role has none", line, method);
         } else if ((is("peer") || is("ident")) && !unix_socket) {
-            problem = psprintf("pg_hba.conf line %d asks for %s authentication, which a TCP "
-                               "connection cannot pass", line, method);
+            problem = psprintf(
+                "pg_hba.conf line %d asks for %s authentication, which a TCP "
+                "connection cannot pass",
+                line, method);
         }
     }
     if (problem == nullptr) return;
     const char* user = GetUserNameFromId(GetUserId(), false);
-    ereport(ERROR,
-            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("pg_cron cannot run lead_router's jobs in this server"),
-             errdetail("With cron.use_background_workers = off, pg_cron connects to cron.host "
-                       "\"%s\" as \"%s\", and %s.", host, user, problem),
-             errhint("Set cron.use_background_workers = on (and raise max_worker_processes) in "
-                     "postgresql.conf and restart, or let that connection authenticate (trust "
-                     "for localhost, or a password in ~postgres/.pgpass).")));
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("pg_cron cannot run lead_router's jobs in this server"),
+                    errdetail("With cron.use_background_workers = off, pg_cron connects to cron.host "
+                              "\"%s\" as \"%s\", and %s.",
+                              host, user, problem),
+                    errhint("Set cron.use_background_workers = on (and raise max_worker_processes) in "
+                            "postgresql.conf and restart, or let that connection authenticate (trust "
+                            "for localhost, or a password in ~postgres/.pgpass).")));
 }
 
 JobRuns last_runs() {
@@ -191,8 +191,7 @@ std::string describe(const core::JobRecord& job) {
 
 int64 prune_run_details(int64 older_than_us) {
     if (!pg_cron_installed()) return 0;
-    const Datum args[] = {job_names(),
-                          TimestampTzGetDatum(GetCurrentTransactionStartTimestamp() - older_than_us)};
+    const Datum args[] = {job_names(), TimestampTzGetDatum(GetCurrentTransactionStartTimestamp() - older_than_us)};
     return static_cast<int64>(execute(prune_run_details_stmt, args, nullptr, false));
 }
 

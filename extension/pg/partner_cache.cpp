@@ -22,16 +22,11 @@ namespace {
 std::unordered_map<UuidKey, Partner, UuidKeyHash>* cache = nullptr;  // no static constructors
 std::map<std::string, std::unique_ptr<core::ZoneClock>>* zones = nullptr;
 
-Statement workspace_stmt = {
-    "SELECT is_active, time_zone FROM lead_router.workspaces WHERE id = $1", 1, {UUIDOID}};
+Statement workspace_stmt = {"SELECT is_active, time_zone FROM lead_router.workspaces WHERE id = $1", 1, {UUIDOID}};
 Statement hours_stmt = {
-    "SELECT iso_weekday, opens, closes FROM lead_router.partner_hours WHERE workspace_id = $1",
-    1,
-    {UUIDOID}};
+    "SELECT iso_weekday, opens, closes FROM lead_router.partner_hours WHERE workspace_id = $1", 1, {UUIDOID}};
 Statement caps_stmt = {
-    "SELECT period, max_leads FROM lead_router.partner_caps WHERE workspace_id = $1 ORDER BY period",
-    1,
-    {UUIDOID}};
+    "SELECT period, max_leads FROM lead_router.partner_caps WHERE workspace_id = $1 ORDER BY period", 1, {UUIDOID}};
 
 // The rows of one partner, as plain data.
 struct Raw {

@@ -15,7 +15,6 @@ namespace {
 
 namespace lf = lead_fields;
 
-
 // $2/$3: the caller's isolation scope (bypass, or the application user's workspaces).
 Statement pick_due_stmt = {
     R"sql(
@@ -54,8 +53,7 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM lead_router.routing_queue
 Counts process(int32 batch_size) {
     Counts counts{};
     const access_control::BatchScope scope = access_control::batch_scope();
-    const Datum pick_args[] = {Int32GetDatum(batch_size), BoolGetDatum(scope.bypass),
-                               UUIDPGetDatum(&scope.user)};
+    const Datum pick_args[] = {Int32GetDatum(batch_size), BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
     const char pick_nulls[] = {' ', ' ', scope.has_user ? ' ' : 'n'};
     const int n = static_cast<int>(execute(pick_due_stmt, pick_args, pick_nulls, false));
     if (n == 0) return counts;
@@ -103,8 +101,7 @@ Counts process(int32 batch_size) {
             continue;
         }
         rows[routable] = row;
-        max_attempts[routable++] =
-            Max(1, Min(kMaxAttemptsLimit, DatumGetInt32(queue_column(i, 4))));
+        max_attempts[routable++] = Max(1, Min(kMaxAttemptsLimit, DatumGetInt32(queue_column(i, 4))));
     }
     if (stale > 0) {
         const Datum args[] = {make_array(stale_ids, nullptr, stale, INT8OID),
@@ -119,12 +116,21 @@ Counts process(int32 batch_size) {
     for (int i = 0; i < routable; ++i) {
         switch (outcomes[i].status) {
             case route_flow::Status::routed:
-            case route_flow::Status::duplicate: ++counts.routed; break;
+            case route_flow::Status::duplicate:
+                ++counts.routed;
+                break;
             case route_flow::Status::queued:
-            case route_flow::Status::deferred: ++counts.requeued; break;
-            case route_flow::Status::failed: ++counts.failed; break;
-            case route_flow::Status::expired: break;  // its queue row is closed: processed
-            case route_flow::Status::locked: ++counts.skipped; continue;
+            case route_flow::Status::deferred:
+                ++counts.requeued;
+                break;
+            case route_flow::Status::failed:
+                ++counts.failed;
+                break;
+            case route_flow::Status::expired:
+                break;  // its queue row is closed: processed
+            case route_flow::Status::locked:
+                ++counts.skipped;
+                continue;
         }
         ++counts.processed;
     }

@@ -165,7 +165,9 @@ bool read_lead(HeapTuple row, TupleDesc desc, int32 max_attempts, Item& item, Ou
     const bool expired = DatumGetBool(SPI_getbinval(row, desc, lf::kExpired, &isnull));
     const Datum lead_id = UUIDPGetDatum(&item.id);
     switch (core::settle(*core::lead_status(label), stale_lock, expired)) {
-        case Settlement::recorded: *out = recorded(row, desc, item); return true;
+        case Settlement::recorded:
+            *out = recorded(row, desc, item);
+            return true;
         case Settlement::already_expired:
             *out = outcome(Status::expired, Reason::expired, item.attempts);
             return true;
@@ -178,12 +180,16 @@ bool read_lead(HeapTuple row, TupleDesc desc, int32 max_attempts, Item& item, Ou
             item.plan = Plan::expire;
             return false;
         }
-        case Settlement::expire: item.plan = Plan::expire; return false;
+        case Settlement::expire:
+            item.plan = Plan::expire;
+            return false;
         case Settlement::take_over:
             transitions::log_stale_takeover(lead_id, UUIDPGetDatum(&item.source), item.attempts);
             item.plan = Plan::route;
             return false;
-        case Settlement::route: item.plan = Plan::route; return false;
+        case Settlement::route:
+            item.plan = Plan::route;
+            return false;
     }
     return false;
 }
@@ -222,8 +228,8 @@ bool key_listed(int kind) {
 
 // The originals found for the lead's listed keys: in the table, and routed earlier in this
 // batch (routed_here maps a key to the item that was routed with it).
-int gather_originals(const Item& item, const Originals& found, lead_by_key_hash* routed_here,
-                     const Item* items, core::Original* out) {
+int gather_originals(const Item& item, const Originals& found, lead_by_key_hash* routed_here, const Item* items,
+                     core::Original* out) {
     int n = 0;
     for (int kind = 0; kind < kKinds; ++kind) {
         if (!item.has_key[kind] || !key_listed(kind)) continue;
@@ -248,8 +254,7 @@ int gather_originals(const Item& item, const Originals& found, lead_by_key_hash*
 // matching rule, in order, goes to the distributor (plan distribute).  False: none matches.
 bool match_rules(HeapTuple row, TupleDesc desc, Item& item) {
     const auto values_for = [&](const core::RuleSet& rules) {
-        core::Value* values =
-            static_cast<core::Value*>(palloc0(sizeof(core::Value) * (rules.fields().size() + 1)));
+        core::Value* values = static_cast<core::Value*>(palloc0(sizeof(core::Value) * (rules.fields().size() + 1)));
         lf::fill_values(rules, row, desc, values);
         return values;
     };
@@ -281,8 +286,8 @@ bool match_rules(HeapTuple row, TupleDesc desc, Item& item) {
 
 void decide(HeapTuple* rows, TupleDesc desc, Item* items, int n, const Originals& found) {
     lead_by_key_hash* routed_here = lead_index::by_key(n);
-    core::Original* candidates = static_cast<core::Original*>(
-        palloc(sizeof(core::Original) * (found.rows.count + kKinds + 1)));
+    core::Original* candidates =
+        static_cast<core::Original*>(palloc(sizeof(core::Original) * (found.rows.count + kKinds + 1)));
     for (int i = 0; i < n; ++i) {
         Item& item = items[i];
         if (item.plan != Plan::route) continue;
@@ -392,7 +397,8 @@ void write_routed(Item* items, int n, Outcome* out, bool* moved_item) {
 }
 
 void write_duplicates(Item* items, int n, Outcome* out) {
-    transitions::Duplicate* dups = static_cast<transitions::Duplicate*>(palloc(sizeof(transitions::Duplicate) * (n + 1)));
+    transitions::Duplicate* dups =
+        static_cast<transitions::Duplicate*>(palloc(sizeof(transitions::Duplicate) * (n + 1)));
     int* item_of = static_cast<int*>(palloc(sizeof(int) * (n + 1)));
     int m = 0;
     for (int i = 0; i < n; ++i) {

@@ -109,9 +109,7 @@ void start_new_counters(Inputs& in) {
         row.window_start = ds::timestamp_of(window.start);
         const Datum args[] = {UUIDPGetDatum(&row.workspace), TimestampTzGetDatum(row.window_start)};
         bool isnull;
-        row.used = execute_latest(routed_in_window_stmt, args, nullptr) == 1
-                       ? DatumGetInt32(column(0, 1, &isnull))
-                       : 0;
+        row.used = execute_latest(routed_in_window_stmt, args, nullptr) == 1 ? DatumGetInt32(column(0, 1, &isnull)) : 0;
     }
 }
 
@@ -236,8 +234,8 @@ struct Model {
         std::vector<core::Distributor::Target> out;
         for (int k = 0; k < n; ++k) {
             out.push_back(rules[k].pool ? core::Distributor::Target{true, find(in.pool_rule, in.pools, rules[k].rule)}
-                                        : core::Distributor::Target{false, find(in.destination, in.destinations,
-                                                                                 rules[k].destination[0])});
+                                        : core::Distributor::Target{
+                                              false, find(in.destination, in.destinations, rules[k].destination[0])});
         }
         return out;
     }
@@ -324,10 +322,9 @@ Session* decide(const Request* requests, int n, Result* out) {
         const core::Distributor::Decision decision = session->model.distributor.decide(targets.data(), targets.size());
         Result& result = out[r];
         result = Result{};
-        const std::string skipped =
-            decision.skipped.empty() ? std::string()
-                                     : skipped_document(session->in, rule_text[r], decision,
-                                                        session->model.distributor);
+        const std::string skipped = decision.skipped.empty() ? std::string()
+                                                             : skipped_document(session->in, rule_text[r], decision,
+                                                                                session->model.distributor);
         result.skipped = skipped.empty() ? (Datum)0 : jsonb_of(skipped);
         switch (decision.kind) {
             case core::Distributor::Decision::Kind::routed:
@@ -338,8 +335,8 @@ Session* decide(const Request* requests, int n, Result* out) {
             case core::Distributor::Decision::Kind::deferred:
                 result.kind = Result::Kind::deferred;
                 result.due = ds::timestamp_of(decision.due);
-                result.reason = decision.reason == core::DeferReason::closed ? core::Reason::closed
-                                                                            : core::Reason::capacity;
+                result.reason =
+                    decision.reason == core::DeferReason::closed ? core::Reason::closed : core::Reason::capacity;
                 result.reason_text = text_of(core::reason_message(result.reason));
                 break;
             case core::Distributor::Decision::Kind::unavailable:

@@ -19,33 +19,30 @@ namespace {
 
 namespace lf = lead_fields;
 
-Statement lock_lead_stmt = {
-    "SELECT " LEAD_ROUTER_LEAD_COLUMNS
-    " FROM lead_router.leads l WHERE l.id = $1 FOR UPDATE SKIP LOCKED",
-    2,
-    {UUIDOID, TIMESTAMPTZOID}};
+Statement lock_lead_stmt = {"SELECT " LEAD_ROUTER_LEAD_COLUMNS
+                            " FROM lead_router.leads l WHERE l.id = $1 FOR UPDATE SKIP LOCKED",
+                            2,
+                            {UUIDOID, TIMESTAMPTZOID}};
 
-Statement lock_leads_stmt = {
-    "SELECT " LEAD_ROUTER_LEAD_COLUMNS
-    " FROM lead_router.leads l WHERE l.id = ANY ($1) FOR UPDATE SKIP LOCKED",
-    2,
-    {UUIDARRAYOID, TIMESTAMPTZOID}};
+Statement lock_leads_stmt = {"SELECT " LEAD_ROUTER_LEAD_COLUMNS
+                             " FROM lead_router.leads l WHERE l.id = ANY ($1) FOR UPDATE SKIP LOCKED",
+                             2,
+                             {UUIDARRAYOID, TIMESTAMPTZOID}};
 
 // Due: pending and not waiting for a retry scheduled in the future.  Both conditions are on
 // the lead row, so a row locked after a concurrent change is re-checked on its latest
 // version (served by leads_due_idx, which stops at the first lead not yet due).
 // $3/$4: the caller's isolation scope (bypass, or the application user's workspaces).
-Statement lock_due_pending_stmt = {
-    "SELECT " LEAD_ROUTER_LEAD_COLUMNS
-    R"sql( FROM lead_router.leads l
+Statement lock_due_pending_stmt = {"SELECT " LEAD_ROUTER_LEAD_COLUMNS
+                                   R"sql( FROM lead_router.leads l
  WHERE l.routing_status = 'pending' AND l.routing_due_at <= pg_catalog.now()
    AND ($3 OR l.source_workspace_id IN (SELECT w.workspace_id FROM lead_router.user_workspaces w
                                          WHERE w.user_id = $4))
  ORDER BY l.routing_due_at, l.id
  LIMIT $1
    FOR UPDATE SKIP LOCKED)sql",
-    4,
-    {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID}};
+                                   4,
+                                   {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID}};
 
 }  // namespace
 
@@ -69,13 +66,11 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
     HeapTuple row = table->vals[0];
     bool isnull;
     const Datum source = SPI_getbinval(row, table->tupdesc, lf::kSource, &isnull);
-    if (expected_source != nullptr &&
-        std::memcmp(DatumGetUUIDP(source)->data, expected_source->data, UUID_LEN) != 0) {
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                 errmsg("lead %s did not arrive in workspace %s", uuid_to_cstring(lead_id),
-                        uuid_to_cstring(UUIDPGetDatum(expected_source))),
-                 errhint("Pass the lead's source_workspace_id, or NULL.")));
+    if (expected_source != nullptr && std::memcmp(DatumGetUUIDP(source)->data, expected_source->data, UUID_LEN) != 0) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("lead %s did not arrive in workspace %s", uuid_to_cstring(lead_id),
+                               uuid_to_cstring(UUIDPGetDatum(expected_source))),
+                        errhint("Pass the lead's source_workspace_id, or NULL.")));
     }
     Outcome result;
     route_rows(&row, table->tupdesc, 1, &max_attempts, &result);

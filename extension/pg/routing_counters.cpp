@@ -55,8 +55,7 @@ void on_shmem_startup() {
     if (previous_startup_hook) previous_startup_hook();
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
     bool found;
-    shared = static_cast<Counters*>(ShmemInitStruct("lead_router routing counters",
-                                                    sizeof(Counters), &found));
+    shared = static_cast<Counters*>(ShmemInitStruct("lead_router routing counters", sizeof(Counters), &found));
     if (!found) initialize(shared);
     LWLockRelease(AddinShmemInitLock);
 }

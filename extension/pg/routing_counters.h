@@ -24,11 +24,11 @@ void record(Outcome outcome, int64 micros);
 void record_lock_attempt(bool acquired);
 
 struct Snapshot {
-    bool cluster_wide;       // false: this session's routings only
-    TimestampTz since;       // last reset
+    bool cluster_wide;  // false: this session's routings only
+    TimestampTz since;  // last reset
     uint64 outcomes[kOutcomes];
     uint64 latency[core::kLatencyBuckets];
-    uint64 lock_attempts;    // within the window
+    uint64 lock_attempts;  // within the window
     uint64 lock_acquired;
 };
 // Totals since the last reset, lock counts over the last `window_minutes` (1..kWindowMinutes).

@@ -24,13 +24,13 @@ struct Figures {
     int64 latency_samples;
     bool has_latency;
     double p50_ms, p95_ms, p99_ms;
-    const char* worker;        // running | disabled | not running | not preloaded | not served
+    const char* worker;  // running | disabled | not running | not preloaded | not served
     int job_count;
-    char** jobs;               // one line per maintenance job (palloc'd)
-    const char* verdict;       // healthy | degraded | critical
+    char** jobs;          // one line per maintenance job (palloc'd)
+    const char* verdict;  // healthy | degraded | critical
     int reason_count;
-    char** reasons;            // palloc'd
-    bool cluster_wide;         // latency and lock counts from shared memory
+    char** reasons;     // palloc'd
+    bool cluster_wide;  // latency and lock counts from shared memory
     TimestampTz stats_since;
 };
 

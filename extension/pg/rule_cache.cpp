@@ -75,9 +75,7 @@ struct RawRule {
     jsonb_document::Tokens conditions;
 };
 
-void copy_uuid(core::Uuid& out, Datum value) {
-    std::memcpy(out.data(), DatumGetUUIDP(value)->data, UUID_LEN);
-}
+void copy_uuid(core::Uuid& out, Datum value) { std::memcpy(out.data(), DatumGetUUIDP(value)->data, UUID_LEN); }
 
 // PostgreSQL phase: run the query, copy each rule with its members.  Only trivially
 // destructible locals.

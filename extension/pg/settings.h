@@ -30,10 +30,10 @@ extern int identity_source;  // an IdentitySource
 // read and which region national phone numbers are in.  Superuser-only: an application role
 // must not be able to narrow duplicate detection.
 enum DuplicateKeyBits { kDuplicateByEmail = 1, kDuplicateByPhone = 2, kDuplicateByCombined = 4 };
-extern int duplicate_keys;           // lead_router.duplicate_keys, as DuplicateKeyBits
-extern int duplicate_window_s;       // lead_router.duplicate_window; 0 means no limit
-extern int email_canonicalization;   // lead_router.email_canonicalization (core enum value)
-extern char* default_phone_region;   // lead_router.default_phone_region: "" or a region code
+extern int duplicate_keys;          // lead_router.duplicate_keys, as DuplicateKeyBits
+extern int duplicate_window_s;      // lead_router.duplicate_window; 0 means no limit
+extern int email_canonicalization;  // lead_router.email_canonicalization (core enum value)
+extern char* default_phone_region;  // lead_router.default_phone_region: "" or a region code
 
 // Background worker (read by worker/).  database is defined only while the library is
 // being preloaded (it is fixed at server start); the others can be changed with a reload.
@@ -46,8 +46,8 @@ extern int worker_log_interval_s;  // lead_router.worker_log_interval
 // workers route due pending leads too, and committing backends wake them; off, they drain
 // the retry queue only.  workers: processes per database, fixed at server start (defined
 // only while preloading, like lead_router.database).
-extern bool route_on_arrival;      // lead_router.route_on_arrival
-extern int workers_per_database;   // lead_router.workers
+extern bool route_on_arrival;     // lead_router.route_on_arrival
+extern int workers_per_database;  // lead_router.workers
 
 // Registers the GUCs; called once from _PG_init.  `preloading`: shared_preload_libraries is
 // being processed, so the server-start settings may be defined too.

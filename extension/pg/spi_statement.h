@@ -24,8 +24,7 @@ struct Statement {
 
 // Runs the statement (preparing it on first use) and returns SPI_processed.
 // `nulls` may be nullptr when no argument is NULL.  Requires SPI_connect.
-uint64 execute(Statement& stmt, const Datum* values, const char* nulls, bool read_only,
-               long max_rows = 0);
+uint64 execute(Statement& stmt, const Datum* values, const char* nulls, bool read_only, long max_rows = 0);
 
 // Like execute(), but reads with the latest snapshot instead of the statement's or the
 // transaction's, so that it sees what committed since (as PostgreSQL's RI checks do).  Not
@@ -35,8 +34,8 @@ uint64 execute_latest(Statement& stmt, const Datum* values, const char* nulls, l
 
 // Convenience readers for row `row` of SPI_tuptable; column numbers start at 1.
 Datum column(uint64 row, int col, bool* isnull);
-bool column_bool(uint64 row, int col);     // NULL reads as false
-int32 column_int32(uint64 row, int col);   // NULL reads as 0
+bool column_bool(uint64 row, int col);    // NULL reads as false
+int32 column_int32(uint64 row, int col);  // NULL reads as 0
 
 // SPI_connect / SPI_finish with an explicit SQLSTATE on failure.
 void connect();

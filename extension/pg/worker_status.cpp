@@ -149,8 +149,7 @@ void wake(Oid database) {
         ++n;
     }
     if (n == 0) return;
-    const uint64 chosen =
-        core::workers_to_wake(sleeping, n, pg_atomic_fetch_add_u32(&shared->rotation, 1));
+    const uint64 chosen = core::workers_to_wake(sleeping, n, pg_atomic_fetch_add_u32(&shared->rotation, 1));
     for (int i = 0; i < n; ++i) {
         if ((chosen & (uint64{1} << i)) == 0) continue;
         pg_atomic_fetch_add_u64(&slots[i]->wakeups, 1);

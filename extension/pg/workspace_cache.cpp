@@ -19,8 +19,7 @@ struct Settings {
 
 std::unordered_map<UuidKey, Settings, UuidKeyHash>* cache = nullptr;  // no static constructors
 
-Statement settings_stmt = {
-    "SELECT coalesce(phone_region, '') FROM lead_router.workspaces WHERE id = $1", 1, {UUIDOID}};
+Statement settings_stmt = {"SELECT coalesce(phone_region, '') FROM lead_router.workspaces WHERE id = $1", 1, {UUIDOID}};
 
 Settings load(Datum workspace_id) {
     Settings s{cache_generation::current(), ""};

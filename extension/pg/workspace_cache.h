@@ -6,8 +6,8 @@
 
 namespace lead_router::pg::workspace_cache {
 
-// The workspace's phone_region ("" when it has none, or when the workspace is unknown).  The result stays valid until the next call.
-// Connects to SPI itself when it must read the table.
+// The workspace's phone_region ("" when it has none, or when the workspace is unknown).  The result stays valid until
+// the next call. Connects to SPI itself when it must read the table.
 const char* phone_region(Datum workspace_id);
 
 }  // namespace lead_router::pg::workspace_cache

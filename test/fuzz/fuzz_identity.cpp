@@ -36,8 +36,7 @@ namespace core = lead_router::core;
 namespace {
 
 [[noreturn]] void fail(const char* what, std::string_view input, std::string_view output = {}) {
-    std::fprintf(stderr, "fuzz_identity invariant violated: %s\n  input  (%zu bytes):", what,
-                 input.size());
+    std::fprintf(stderr, "fuzz_identity invariant violated: %s\n  input  (%zu bytes):", what, input.size());
     for (unsigned char c : input) std::fprintf(stderr, " %02x", c);
     std::fprintf(stderr, "\n  output (%zu bytes):", output.size());
     for (unsigned char c : output) std::fprintf(stderr, " %02x", c);
@@ -45,8 +44,8 @@ namespace {
     std::abort();
 }
 
-#define CHECK(cond, what, in, out) \
-    do {                           \
+#define CHECK(cond, what, in, out)        \
+    do {                                  \
         if (!(cond)) fail(what, in, out); \
     } while (0)
 
@@ -139,9 +138,9 @@ void check_phone(std::string_view raw, std::string_view region) {
 void check_region(std::string_view raw) {
     const std::optional<std::string> region = core::phone_region(raw);
     if (!region) return;
-    CHECK(region->size() == 2 && (*region)[0] >= 'A' && (*region)[0] <= 'Z' && (*region)[1] >= 'A' &&
-              (*region)[1] <= 'Z',
-          "region is not two capitals", raw, *region);
+    CHECK(
+        region->size() == 2 && (*region)[0] >= 'A' && (*region)[0] <= 'Z' && (*region)[1] >= 'A' && (*region)[1] <= 'Z',
+        "region is not two capitals", raw, *region);
     CHECK(core::phone_region(*region) == region, "phone_region is not idempotent", raw, *region);
 }
 
@@ -162,10 +161,10 @@ void check_keys(std::string_view all, const core::IdentityInput& in) {
     const std::string email = core::normalize_email(in.email, in.canonicalization);
     const std::string phone = core::normalize_phone(in.phone, in.phone_region).text;
     const std::string company = core::normalize_company(in.company);
-    CHECK(keys.email_key.has_value() == !email.empty() && (!keys.email_key || hex64(keys.email_key)),
-          "email_key", all, email);
-    CHECK(keys.phone_key.has_value() == !phone.empty() && (!keys.phone_key || hex64(keys.phone_key)),
-          "phone_key", all, phone);
+    CHECK(keys.email_key.has_value() == !email.empty() && (!keys.email_key || hex64(keys.email_key)), "email_key", all,
+          email);
+    CHECK(keys.phone_key.has_value() == !phone.empty() && (!keys.phone_key || hex64(keys.phone_key)), "phone_key", all,
+          phone);
     const std::string canonical = core::canonical_identity(in);
     std::size_t separators = 0;
     for (const char c : canonical) separators += c == '\x1f';

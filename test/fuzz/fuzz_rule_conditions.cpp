@@ -66,8 +66,8 @@ namespace {
     std::abort();
 }
 
-#define CHECK(cond, what)                 \
-    do {                                  \
+#define CHECK(cond, what)                     \
+    do {                                      \
         if (!(cond)) fail(std::string(what)); \
     } while (0)
 
@@ -141,8 +141,8 @@ Pool make_pool(const Json& doc, std::string_view input, Rng& rng) {
         own(s->substr(0, s->size() / 2));
         own("x" + *s);
         own(*s + "Z");
-        own(*s + "\xC3");          // a truncated UTF-8 sequence: an invalid byte
-        own("\xFF" + *s);          // an invalid byte first
+        own(*s + "\xC3");  // a truncated UTF-8 sequence: an invalid byte
+        own("\xFF" + *s);  // an invalid byte first
     }
     own("");
     own("\xC4\xB0");  // U+0130, folds to "i": equal texts of different lengths
@@ -159,7 +159,14 @@ Pool make_pool(const Json& doc, std::string_view input, Rng& rng) {
             pool.numbers.push_back(std::nextafter(n, -std::numeric_limits<double>::infinity()));
         }
     }
-    const double fixed[] = {0.0, -0.0, 1, -1, 10, 500, 1e308, -1e-300,
+    const double fixed[] = {0.0,
+                            -0.0,
+                            1,
+                            -1,
+                            10,
+                            500,
+                            1e308,
+                            -1e-300,
                             std::numeric_limits<double>::infinity(),
                             -std::numeric_limits<double>::infinity(),
                             std::numeric_limits<double>::denorm_min()};
@@ -180,7 +187,8 @@ Value make_value(const FieldRef& field, const Pool& pool, Rng& rng, int lead) {
         kind = r < 15 ? missing : r < 55 ? text : r < 80 ? number : r < 92 ? boolean : other;
     }
     switch (kind) {
-        case missing: break;
+        case missing:
+            break;
         case text:
             v.kind = Value::Kind::text;
             v.text = pool.texts[rng.pick(pool.texts.size())];
@@ -193,7 +201,9 @@ Value make_value(const FieldRef& field, const Pool& pool, Rng& rng, int lead) {
             v.kind = Value::Kind::boolean;
             v.boolean = rng.chance(50);
             break;
-        case other: v.kind = Value::Kind::other; break;
+        case other:
+            v.kind = Value::Kind::other;
+            break;
     }
     return v;
 }
@@ -203,17 +213,16 @@ std::string field_key(const FieldRef& f) {
 }
 
 void check_fields(const RuleSet& set) {
-    static const char* const kColumns[] = {"company_industry", "company_size", "company_location",
-                                           "country", "email", "phone", "company_name",
-                                           "company_domain"};
+    static const char* const kColumns[] = {"company_industry", "company_size",  "company_location",
+                                           "country",          "email",         "phone",
+                                           "company_name",     "company_domain"};
     std::vector<std::string> seen;
     for (const FieldRef& f : set.fields()) {
         const std::string key = field_key(f);
         CHECK(std::find(seen.begin(), seen.end(), key) == seen.end(), "field twice: " + key);
         seen.push_back(key);
         if (f.kind == FieldRef::Kind::column) {
-            CHECK(std::any_of(std::begin(kColumns), std::end(kColumns),
-                              [&](const char* c) { return f.name == c; }),
+            CHECK(std::any_of(std::begin(kColumns), std::end(kColumns), [&](const char* c) { return f.name == c; }),
                   "unknown column field " + f.name);
             CHECK(f.numeric == (f.name == "company_size"), "numeric flag wrong for " + f.name);
         } else {
@@ -285,9 +294,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return evaluated_before(specs[a], specs[b]);
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return evaluated_before(specs[a], specs[b]); });
 
     std::optional<RuleSet> set;
     try {
@@ -303,8 +311,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         CHECK(first_bad.has_value(),
               "RuleSet rejected rules that validate_conditions accepts: " + std::string(e.what()));
         const std::string expected = "rule \"" + specs[*first_bad].name + "\": " + *errors[*first_bad];
-        CHECK(e.what() == expected, "RuleSet message \"" + std::string(e.what()) +
-                                        "\", expected \"" + expected + "\"");
+        CHECK(e.what() == expected, "RuleSet message \"" + std::string(e.what()) + "\", expected \"" + expected + "\"");
         CHECK(std::string_view(e.sqlstate()) == "22023", "RuleSet error SQLSTATE");
         return 0;
     }
@@ -314,9 +321,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     CHECK(set->size() == n, "RuleSet::size()");
     for (std::size_t k = 0; k < n; ++k) {
-        CHECK(set->rule(k).name == specs[order[k]].name,
-              "evaluation order: position " + std::to_string(k) + " holds " + set->rule(k).name +
-                  ", expected " + specs[order[k]].name);
+        CHECK(set->rule(k).name == specs[order[k]].name, "evaluation order: position " + std::to_string(k) + " holds " +
+                                                             set->rule(k).name + ", expected " + specs[order[k]].name);
     }
     check_fields(*set);
 
@@ -341,11 +347,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const Explanation x = set->explain(k, values.data());
             const RuleSpec& spec = specs[order[k]];
             const bool expected = spec.destination_usable && rule_reference::matches(*conditions[order[k]], lead);
-            CHECK(x.matched == expected,
-                  "rule " + spec.name + ": explain says " + (x.matched ? "matched" : "not matched") +
-                      ", the reference evaluator " + (expected ? "matched" : "not matched") +
-                      " (failed_path " + x.failed_path + ", expected " + x.expected + ", actual " +
-                      x.actual + ")");
+            CHECK(x.matched == expected, "rule " + spec.name + ": explain says " +
+                                             (x.matched ? "matched" : "not matched") + ", the reference evaluator " +
+                                             (expected ? "matched" : "not matched") + " (failed_path " + x.failed_path +
+                                             ", expected " + x.expected + ", actual " + x.actual + ")");
             if (x.matched) {
                 CHECK(x.failed_path.empty() && x.expected.empty() && x.actual.empty(),
                       "a matched explanation names a failure");
@@ -358,8 +363,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 CHECK(!x.expected.empty() && !x.actual.empty(), "empty expected or actual");
             }
         }
-        CHECK(m == first_matched, "match() = " + std::to_string(m) +
-                                      " but the first rule explain() matches is " +
+        CHECK(m == first_matched, "match() = " + std::to_string(m) + " but the first rule explain() matches is " +
                                       std::to_string(first_matched));
     }
     return 0;

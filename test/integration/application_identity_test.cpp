@@ -73,8 +73,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("identity: a driver names the application user with parameters, per transaction",
-          "[identity]") {
+TEST_CASE("identity: a driver names the application user with parameters, per transaction", "[identity]") {
     TestDatabase db("identity");
     pqxx::connection conn = db.connect("lead_router_it_identity");
     const std::string alice = test_uuid(0xa11ce000u, 1);
@@ -90,8 +89,7 @@ TEST_CASE("identity: a driver names the application user with parameters, per tr
                   pqxx::nontransaction tx{conn};
                   tx.exec_prepared("set_user", alice);
               }) == "42601");
-        CHECK(sqlstate_of([&] { exec(conn, "SET LOCAL lead_router.user_id = $1", alice); }) ==
-              "42601");
+        CHECK(sqlstate_of([&] { exec(conn, "SET LOCAL lead_router.user_id = $1", alice); }) == "42601");
         // nothing was set by the failed attempts
         CHECK(current_user(conn) == "NULL");
     }
@@ -182,9 +180,7 @@ TEST_CASE("identity: a driver names the application user with parameters, per tr
             exec(tx, "SELECT lead_router.act_as($1)", alice);
             // the savepoint as an application writes it, around the statement that fails
             exec(tx, "SAVEPOINT s");
-            CHECK(sqlstate_of([&] {
-                      exec(tx, "SELECT lead_router.act_as($1)", std::string("alice"));
-                  }) == "22P02");
+            CHECK(sqlstate_of([&] { exec(tx, "SELECT lead_router.act_as($1)", std::string("alice")); }) == "22P02");
             exec(tx, "ROLLBACK TO SAVEPOINT s");
             CHECK(current_user(tx) == alice);
             tx.commit();
@@ -234,8 +230,7 @@ TEST_CASE("identity: a driver names the application user with parameters, per tr
             pqxx::work tx{conn};
             exec(tx, "SELECT lead_router.act_as($1)", alice);
             CHECK(scalar(tx, visible) == "5 leads of 1 workspace(s)");
-            CHECK(scalar(tx, "SELECT bool_and(workspace_id = $1::uuid) FROM lead_router.leads",
-                         ws_alice) == "t");
+            CHECK(scalar(tx, "SELECT bool_and(workspace_id = $1::uuid) FROM lead_router.leads", ws_alice) == "t");
             tx.commit();
         }
         CHECK(scalar(conn, visible) == "0 leads of 0 workspace(s)");
@@ -249,8 +244,7 @@ TEST_CASE("identity: a driver names the application user with parameters, per tr
         CHECK(scalar(conn, visible) == "0 leads of 0 workspace(s)");
 
         // an application role cannot widen the scope for itself
-        CHECK(sqlstate_of([&] { exec(conn, "SET lead_router.identity_scope = session"); }) ==
-              "42501");
+        CHECK(sqlstate_of([&] { exec(conn, "SET lead_router.identity_scope = session"); }) == "42501");
         exec(conn, "RESET ROLE");
     }
 

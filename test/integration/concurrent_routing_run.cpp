@@ -33,35 +33,31 @@ struct Worker {
     Clock::time_point last_rows{};
 };
 
-void drain(const TestDatabase& db, int index, std::atomic<int>& ready, std::atomic<bool>& go,
-           Worker& w) {
+void drain(const TestDatabase& db, int index, std::atomic<int>& ready, std::atomic<bool>& go, Worker& w) {
     try {
-        pqxx::connection conn =
-            db.connect(("lead_router_it_router_" + std::to_string(index)).c_str());
+        pqxx::connection conn = db.connect(("lead_router_it_router_" + std::to_string(index)).c_str());
         ++ready;
         while (!go.load()) std::this_thread::yield();  // start together: a fair race
         const auto deadline = Clock::now() + kDeadline;
         int empty_streak = 0;
         while (true) {
             if (Clock::now() > deadline) {
-                w.errors.push_back("connection " + std::to_string(index) +
-                                   ": leads still due after the deadline");
+                w.errors.push_back("connection " + std::to_string(index) + ": leads still due after the deadline");
                 return;
             }
             int rows = 0;
             const auto call_started = Clock::now();
             const auto record = [&](bool failed) {
                 w.records.push_back(
-                    {index, rows,
-                     std::chrono::duration<double>(Clock::now() - call_started).count(), failed});
+                    {index, rows, std::chrono::duration<double>(Clock::now() - call_started).count(), failed});
             };
             try {
                 // Autocommit: each call is its own transaction.
-                const pqxx::result r = exec(
-                    conn,
-                    "SELECT lead_id, status, destination_workspace_id, matched_rule_id, "
-                    "duplicate_lead_id, error, attempt FROM lead_router.route_pending_leads($1)",
-                    kBatchSize);
+                const pqxx::result r =
+                    exec(conn,
+                         "SELECT lead_id, status, destination_workspace_id, matched_rule_id, "
+                         "duplicate_lead_id, error, attempt FROM lead_router.route_pending_leads($1)",
+                         kBatchSize);
                 ++w.calls;
                 rows = static_cast<int>(r.size());
                 for (const pqxx::row& result_row : r) {
@@ -92,8 +88,7 @@ void drain(const TestDatabase& db, int index, std::atomic<int>& ready, std::atom
             ++w.empty_calls;
             // Nothing for us now; other connections may still hold due leads (or leads came
             // back 'locked'), so stop only once the database has nothing due at all.
-            if (++empty_streak >= kEmptyCallsToStop && scalar_int(conn, kDuePendingSql) == 0)
-                return;
+            if (++empty_streak >= kEmptyCallsToStop && scalar_int(conn, kDuePendingSql) == 0) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     } catch (const std::exception& e) {
@@ -119,9 +114,8 @@ std::unique_ptr<ConcurrentRun> execute() {
         const auto started = Clock::now();
         insert_fixture(setup, run->fixture);  // one transaction
         exec(setup, "ANALYZE lead_router.leads");
-        std::printf("concurrent routing: inserted %zu leads and %zu rules in %.2f s\n",
-                    run->fixture.leads.size(), run->fixture.rules.size(),
-                    std::chrono::duration<double>(Clock::now() - started).count());
+        std::printf("concurrent routing: inserted %zu leads and %zu rules in %.2f s\n", run->fixture.leads.size(),
+                    run->fixture.rules.size(), std::chrono::duration<double>(Clock::now() - started).count());
     }
 
     std::vector<Worker> workers(static_cast<std::size_t>(connections));
@@ -144,8 +138,7 @@ std::unique_ptr<ConcurrentRun> execute() {
         s.calls += w.calls;
         s.empty_calls += w.empty_calls;
         if (w.last_rows > started) {
-            s.drain_s =
-                std::max(s.drain_s, std::chrono::duration<double>(w.last_rows - started).count());
+            s.drain_s = std::max(s.drain_s, std::chrono::duration<double>(w.last_rows - started).count());
         }
         for (RouteRow& row : w.rows) {
             ++s.rows_by_status[row.status];
@@ -162,8 +155,7 @@ std::unique_ptr<ConcurrentRun> execute() {
     std::sort(latencies.begin(), latencies.end());
     const auto percentile = [&](double p) {
         return latencies.empty() ? 0.0
-                                 : latencies[static_cast<std::size_t>(
-                                       p * static_cast<double>(latencies.size() - 1))];
+                                 : latencies[static_cast<std::size_t>(p * static_cast<double>(latencies.size() - 1))];
     };
 
     const double leads = static_cast<double>(run->fixture.leads.size());

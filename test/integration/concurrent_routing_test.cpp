@@ -29,8 +29,7 @@ TEST_CASE("concurrent: 8 connections drain every due lead without errors", "[con
     CHECK(settled.size() == run.fixture.leads.size());
 }
 
-TEST_CASE("concurrent: the fixture has overlapping rules, unmatched leads and rewritten duplicates",
-          "[concurrent]") {
+TEST_CASE("concurrent: the fixture has overlapping rules, unmatched leads and rewritten duplicates", "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
     const Fixture& f = run.fixture;
     std::map<int, std::vector<const rules::Rule*>> order;
@@ -50,8 +49,8 @@ TEST_CASE("concurrent: the fixture has overlapping rules, unmatched leads and re
         }
     }
     const double n = static_cast<double>(f.leads.size());
-    INFO("unmatched " << unmatched << ", overlapping " << overlapping << ", copies " << copies
-                      << " (" << copies_elsewhere << " in another source)");
+    INFO("unmatched " << unmatched << ", overlapping " << overlapping << ", copies " << copies << " ("
+                      << copies_elsewhere << " in another source)");
     CHECK(f.leads.size() == static_cast<std::size_t>(kConcurrentLeads));
     CHECK(unmatched / n >= 0.08);
     CHECK(unmatched / n <= 0.18);
@@ -94,8 +93,7 @@ TEST_CASE("concurrent: rewritten identities share one dedupe_hash, others do not
     CHECK(static_cast<int>(identities_of_hash.size()) == run.fixture.identities);
 }
 
-TEST_CASE("concurrent: every lead ends routed, or pending with an open queue row, or failed",
-          "[concurrent]") {
+TEST_CASE("concurrent: every lead ends routed, or pending with an open queue row, or failed", "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
     pqxx::connection conn = run.db.connect();
     CHECK_NO_ROWS(conn, "leads left in routing or expired", R"sql(
@@ -120,8 +118,7 @@ TEST_CASE("concurrent: every lead ends routed, or pending with an open queue row
          WHERE routing_locked_by IS NOT NULL OR routing_locked_at IS NOT NULL)sql");
 }
 
-TEST_CASE("concurrent: one terminal audit row per routed or failed lead, none per pending lead",
-          "[concurrent]") {
+TEST_CASE("concurrent: one terminal audit row per routed or failed lead, none per pending lead", "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
     pqxx::connection conn = run.db.connect();
     // terminal: success (routed original), duplicate (routed duplicate), failed
@@ -190,14 +187,11 @@ TEST_CASE("concurrent: no identity is sold to two partners", "[concurrent]") {
            AND w.workspace_type <> 'partner')sql");
 }
 
-TEST_CASE("concurrent: duplicates stay in their source and point to the partner-owned original",
-          "[concurrent]") {
+TEST_CASE("concurrent: duplicates stay in their source and point to the partner-owned original", "[concurrent]") {
     const ConcurrentRun& run = concurrent_run();
     pqxx::connection conn = run.db.connect();
-    CHECK_NO_ROWS(
-        conn,
-        "duplicates that moved, or whose original is not a routed partner lead with the same hash",
-        R"sql(
+    CHECK_NO_ROWS(conn, "duplicates that moved, or whose original is not a routed partner lead with the same hash",
+                  R"sql(
         SELECT d.id, d.duplicate_of
           FROM lead_router.leads d
           LEFT JOIN lead_router.leads o ON o.id = d.duplicate_of

@@ -37,8 +37,7 @@ pqxx::connection session(const TestDatabase& db, const std::string& name) {
 // minutes starting near local noon stays inside one window and one day, whatever the wall
 // clock.  (Etc/GMT-k is UTC+k.)
 std::string noon_zone(pqxx::connection& conn) {
-    const long long utc_hour =
-        scalar_int(conn, "SELECT extract(hour FROM pg_catalog.now() AT TIME ZONE 'UTC')::int");
+    const long long utc_hour = scalar_int(conn, "SELECT extract(hour FROM pg_catalog.now() AT TIME ZONE 'UTC')::int");
     const long long k = 12 - utc_hour;  // -11 .. 12
     if (k == 0) return "Etc/GMT";
     return k > 0 ? "Etc/GMT-" + std::to_string(k) : "Etc/GMT+" + std::to_string(-k);
@@ -64,11 +63,9 @@ void make_fixture(Run& run) {
         l.source = f.sources[0];
         l.identity = n;
         l.created_offset_ms = n;  // arrival order: route_pending_leads takes the oldest first
-        l.inputs.email = "buyer" + std::to_string(n) + "@distribution" + std::to_string(n % 41) +
-                         ".example";
+        l.inputs.email = "buyer" + std::to_string(n) + "@distribution" + std::to_string(n % 41) + ".example";
         l.inputs.company_name = "Company " + std::to_string(n);
-        l.inputs.company_size = static_cast<int>(
-            std::uniform_int_distribution<int>(1, 5000)(rng));
+        l.inputs.company_size = static_cast<int>(std::uniform_int_distribution<int>(1, 5000)(rng));
         f.leads.push_back(std::move(l));
     }
 }
@@ -77,8 +74,7 @@ void insert_distribution(pqxx::connection& conn, Run& run) {
     run.time_zone = noon_zone(conn);
     pqxx::work tx{conn};
     insert_workspaces(tx, run.fixture);
-    exec(tx,
-         "UPDATE lead_router.workspaces SET time_zone = $1 WHERE id = ANY (ARRAY[$2, $3, $4]::uuid[])",
+    exec(tx, "UPDATE lead_router.workspaces SET time_zone = $1 WHERE id = ANY (ARRAY[$2, $3, $4]::uuid[])",
          run.time_zone, run.a, run.b, run.c);
     // The rule distributes over its pool: no single destination; the pool rows follow in the
     // same transaction (the check that a pool rule has members runs at commit).
@@ -97,8 +93,8 @@ void insert_distribution(pqxx::connection& conn, Run& run) {
          run.a, run.b, run.c, kCapA);
     // B accepts leads only on the weekday three days from today, in its own zone: closed all
     // day today (and tomorrow), whatever the time.
-    const long long today = scalar_int(
-        tx, "SELECT extract(isodow FROM pg_catalog.now() AT TIME ZONE $1)::int", run.time_zone);
+    const long long today =
+        scalar_int(tx, "SELECT extract(isodow FROM pg_catalog.now() AT TIME ZONE $1)::int", run.time_zone);
     run.b_open_weekday = static_cast<int>((today + 2) % 7 + 1);
     exec(tx,
          "INSERT INTO lead_router.partner_hours (workspace_id, iso_weekday, opens, closes) "
@@ -149,15 +145,13 @@ void route_leads(Shared& s, int index, Session& w) {
     bool started = false;
     try {
         pqxx::connection conn = session(s.db, "lead_router_it_dist_route_lead_" + std::to_string(index));
-        conn.prepare("route",
-                     "SELECT status, destination_workspace_id, error FROM lead_router.route_lead($1)");
+        conn.prepare("route", "SELECT status, destination_workspace_id, error FROM lead_router.route_lead($1)");
         start(s);
         started = true;
         std::deque<std::pair<std::string, Clock::time_point>> locked;
         while (true) {
             if (Clock::now() > s.deadline) {
-                record_error(w, index, std::to_string(locked.size()) +
-                                           " leads still locked after the deadline");
+                record_error(w, index, std::to_string(locked.size()) + " leads still locked after the deadline");
                 break;
             }
             std::string lead;
@@ -205,8 +199,7 @@ void route_leads(Shared& s, int index, Session& w) {
 void route_batches(Shared& s, int index, Session& w) {
     bool started = false;
     try {
-        pqxx::connection conn =
-            session(s.db, "lead_router_it_dist_route_pending_" + std::to_string(index));
+        pqxx::connection conn = session(s.db, "lead_router_it_dist_route_pending_" + std::to_string(index));
         conn.prepare("batch",
                      "SELECT lead_id, status, destination_workspace_id, error "
                      "FROM lead_router.route_pending_leads($1)");
@@ -287,8 +280,8 @@ std::unique_ptr<Run> execute() {
     std::mt19937_64 order_rng(kSeed + 1);
     for (std::size_t at = 0; at < shared.order.size(); at += kBlock) {
         const auto first = shared.order.begin() + static_cast<std::ptrdiff_t>(at);
-        const auto last = shared.order.begin() +
-                          static_cast<std::ptrdiff_t>(std::min(at + kBlock, shared.order.size()));
+        const auto last =
+            shared.order.begin() + static_cast<std::ptrdiff_t>(std::min(at + kBlock, shared.order.size()));
         std::shuffle(first, last, order_rng);
     }
 
@@ -324,10 +317,9 @@ std::unique_ptr<Run> execute() {
         "weekday %d only); %d route_lead + %d route_pending_leads(%d) sessions decided them in "
         "%.2f s (%.0f leads/s): %ld route_lead calls (%ld retries of 'locked' leads), %ld "
         "route_pending_leads calls, %ld 'locked' answers, %zu errors\n",
-        run->fixture.leads.size(), st.insert_s, run->time_zone.c_str(), run->b_open_weekday,
-        kLeadSessions, kBatchSessions, kBatchSize, st.wall_s,
-        static_cast<double>(run->fixture.leads.size()) / st.wall_s, st.lead_calls,
-        st.locked_retries, st.batch_calls, st.locked_answers, run->errors.size());
+        run->fixture.leads.size(), st.insert_s, run->time_zone.c_str(), run->b_open_weekday, kLeadSessions,
+        kBatchSessions, kBatchSize, st.wall_s, static_cast<double>(run->fixture.leads.size()) / st.wall_s,
+        st.lead_calls, st.locked_retries, st.batch_calls, st.locked_answers, run->errors.size());
     std::fflush(stdout);
     return run;
 }

@@ -2,8 +2,8 @@
 // weights, capacity and hours"): one source workspace, one rule that distributes over the
 // pool {A:5, B:1, C:1}, 5,000 leads routed by 8 sessions at once -- 4 call route_lead on the
 // leads newest first, shuffled within blocks (retrying a lead that comes back 'locked' until
-// it is decided), 4 call route_pending_leads(50), which takes the oldest due leads.  A has a daily cap of 1,000 (and a weekly one that never
-// binds), B accepts leads only on a weekday that is not today in its time zone, C is always
+// it is decided), 4 call route_pending_leads(50), which takes the oldest due leads.  A has a daily cap of 1,000 (and a
+// weekly one that never binds), B accepts leads only on a weekday that is not today in its time zone, C is always
 // eligible (B and C have daily caps far above the run, so every partner's counter is
 // checked).  The partners' time zone is chosen so that their local time is near noon when
 // the run starts: no window of a cap and no opening of B can change during the run, whatever
@@ -21,7 +21,7 @@
 namespace lrtest::distribution {
 
 constexpr int kLeads = 5000;
-constexpr int kCapA = 1000;        // A's daily cap
+constexpr int kCapA = 1000;  // A's daily cap
 constexpr int kWeightA = 5, kWeightB = 1, kWeightC = 1;
 constexpr int kLeadSessions = 4;   // route_lead, one lead per call
 constexpr int kBatchSessions = 4;  // route_pending_leads(kBatchSize)
@@ -34,7 +34,7 @@ struct Report {
     std::string status;
     std::optional<std::string> destination;
     std::optional<std::string> error;  // why, when not routed (e.g. what held a 'locked' lead)
-    bool batch = false;  // from route_pending_leads
+    bool batch = false;                // from route_pending_leads
 };
 
 struct RunStats {
@@ -48,11 +48,11 @@ struct RunStats {
 
 struct Run {
     TestDatabase db{"distribution_exactness"};
-    Fixture fixture;  // workspaces: the source, then A, B, C
+    Fixture fixture;                    // workspaces: the source, then A, B, C
     std::string source, a, b, c, rule;  // ids
-    std::string time_zone;  // the partners' (an Etc/GMT zone: no DST)
-    int b_open_weekday = 0;  // the one ISO weekday B accepts leads on (09:00-17:00)
-    std::string started_at, ended_at;  // the server's clock around the run (timestamptz text)
+    std::string time_zone;              // the partners' (an Etc/GMT zone: no DST)
+    int b_open_weekday = 0;             // the one ISO weekday B accepts leads on (09:00-17:00)
+    std::string started_at, ended_at;   // the server's clock around the run (timestamptz text)
     std::vector<Report> reports;
     std::vector<std::string> errors;  // statement errors and deadline misses of the sessions
     RunStats stats;

@@ -77,12 +77,12 @@ std::map<std::string, long long> counts_by(pqxx::connection& conn, const std::st
 }  // namespace
 
 // CHECK_NO_ROWS with parameters ($1, ...) for the query.
-#define CHECK_NO_ROWS_WITH(conn, what, sql, ...)                                        \
-    do {                                                                                \
+#define CHECK_NO_ROWS_WITH(conn, what, sql, ...)                                              \
+    do {                                                                                      \
         const pqxx::result check_no_rows_result = ::lrtest::exec((conn), (sql), __VA_ARGS__); \
-        INFO(what << ": " << check_no_rows_result.size() << " offending row(s), e.g. "  \
-                  << ::lrtest::examples(check_no_rows_result));                         \
-        CHECK(check_no_rows_result.size() == 0u);                                       \
+        INFO(what << ": " << check_no_rows_result.size() << " offending row(s), e.g. "        \
+                  << ::lrtest::examples(check_no_rows_result));                               \
+        CHECK(check_no_rows_result.size() == 0u);                                             \
     } while (false)
 
 CATCH_REGISTER_LISTENER(ReleaseDistributionRun)
@@ -93,15 +93,15 @@ TEST_CASE("distribution exactness: 8 sessions decide all 5,000 leads, retrying '
     INFO("errors: " << examples(run.errors, 10));
     CHECK(run.errors.empty());
     pqxx::connection conn = run.db.connect();
-    CHECK(scalar_int(conn, "SELECT count(*) FROM lead_router.leads WHERE routing_status = "
-                           "'pending' AND routing_due_at <= pg_catalog.now()") == 0);
+    CHECK(scalar_int(conn,
+                     "SELECT count(*) FROM lead_router.leads WHERE routing_status = "
+                     "'pending' AND routing_due_at <= pg_catalog.now()") == 0);
     // every lead got an answer other than 'locked'; both functions decided a fair share
     std::set<std::string> decided, by_batch;
     std::map<std::string, long> locked_why;
     for (const Report& r : run.reports) {
         if (r.status == "locked") {
-            ++locked_why[(r.batch ? "route_pending_leads: " : "route_lead: ") +
-                         r.error.value_or("NULL")];
+            ++locked_why[(r.batch ? "route_pending_leads: " : "route_lead: ") + r.error.value_or("NULL")];
             continue;
         }
         decided.insert(r.lead_id);
@@ -113,10 +113,9 @@ TEST_CASE("distribution exactness: 8 sessions decide all 5,000 leads, retrying '
         why += (why.empty() ? "" : "; ") + text + " x" + std::to_string(count);
     }
     std::printf("distribution exactness: 'locked' answers: %s\n", why.empty() ? "none" : why.c_str());
-    std::printf("distribution exactness: route_pending_leads decided %zu leads, route_lead %ld\n",
-                by_batch.size(), by_route_lead);
-    INFO("route_pending_leads decided " << by_batch.size() << " leads, route_lead "
-                                        << by_route_lead);
+    std::printf("distribution exactness: route_pending_leads decided %zu leads, route_lead %ld\n", by_batch.size(),
+                by_route_lead);
+    INFO("route_pending_leads decided " << by_batch.size() << " leads, route_lead " << by_route_lead);
     CHECK(decided.size() == static_cast<std::size_t>(kLeads));
     // Both functions decided leads.  route_lead's share is small by design: every routing
     // takes its turn on the pool's state row, and a batch routes up to 50 leads in its turn
@@ -142,8 +141,9 @@ TEST_CASE("distribution exactness: A has exactly 1,000, B none, C the rest, each
             owner[row[0].c_str()] = row[2].c_str();
         }
     }
-    CHECK_NO_ROWS(conn, "leads neither routed once, deferred with a reason, nor failed "
-                        "(id/status/owner/class/success/duplicate/deferred/failed/open queue)",
+    CHECK_NO_ROWS(conn,
+                  "leads neither routed once, deferred with a reason, nor failed "
+                  "(id/status/owner/class/success/duplicate/deferred/failed/open queue)",
                   std::string("SELECT * FROM (") + kFinalStateSql + ") s WHERE class = 'unaccounted'");
     CHECK_NO_ROWS(conn, "leads with more than one success audit row (lead/rows)", R"sql(
         SELECT lead_id, count(*) FROM lead_router.routing_logs
@@ -158,11 +158,12 @@ TEST_CASE("distribution exactness: A has exactly 1,000, B none, C the rest, each
     CHECK_NO_ROWS(conn, "leads still holding a routing lock", R"sql(
         SELECT id FROM lead_router.leads
          WHERE routing_locked_by IS NOT NULL OR routing_locked_at IS NOT NULL)sql");
-    const std::map<std::string, long long> audited = counts_by(
-        conn, "SELECT destination_workspace_id::text, count(*) FROM lead_router.routing_logs "
-              "WHERE routing_result = 'success' GROUP BY 1");
-    const std::map<std::string, long long> results = counts_by(
-        conn, "SELECT routing_result, count(*) FROM lead_router.routing_logs GROUP BY 1");
+    const std::map<std::string, long long> audited =
+        counts_by(conn,
+                  "SELECT destination_workspace_id::text, count(*) FROM lead_router.routing_logs "
+                  "WHERE routing_result = 'success' GROUP BY 1");
+    const std::map<std::string, long long> results =
+        counts_by(conn, "SELECT routing_result, count(*) FROM lead_router.routing_logs GROUP BY 1");
     const auto of = [](const auto& m, const std::string& k) {
         const auto it = m.find(k);
         return it == m.end() ? 0LL : static_cast<long long>(it->second);
@@ -174,27 +175,23 @@ TEST_CASE("distribution exactness: A has exactly 1,000, B none, C the rest, each
         if (r.status == "routed") {
             const auto it = owner.find(r.lead_id);
             if (it == owner.end() || r.destination != it->second) {
-                disagree.push_back(r.lead_id + ": answered routed to " +
-                                   r.destination.value_or("NULL") + ", table says " +
-                                   (it == owner.end() ? std::string("not routed") : it->second));
+                disagree.push_back(r.lead_id + ": answered routed to " + r.destination.value_or("NULL") +
+                                   ", table says " + (it == owner.end() ? std::string("not routed") : it->second));
             }
         } else if (r.status != "locked") {
             disagree.push_back(r.lead_id + ": answered " + r.status);
         }
     }
 
-    const long long a = of(owner_of_routed, run.a), b = of(owner_of_routed, run.b),
-                    c = of(owner_of_routed, run.c);
+    const long long a = of(owner_of_routed, run.a), b = of(owner_of_routed, run.b), c = of(owner_of_routed, run.c);
     std::printf(
         "distribution exactness: A %lld (daily cap %d), B %lld (closed), C %lld; %ld routed, %ld "
         "deferred, %ld failed, %ld unaccounted of %d leads; success audit rows A %lld, B %lld, "
         "C %lld (%lld in all, %lld duplicate, %lld deferred); %ld 'locked' answers, %ld "
         "route_lead retries; routing took %.2f s\n",
-        a, kCapA, b, c, by_class["routed"], by_class["deferred"], by_class["failed"],
-        by_class["unaccounted"], kLeads, of(audited, run.a), of(audited, run.b),
-        of(audited, run.c), of(results, "success"), of(results, "duplicate"),
-        of(results, "deferred"), run.stats.locked_answers, run.stats.locked_retries,
-        run.stats.wall_s);
+        a, kCapA, b, c, by_class["routed"], by_class["deferred"], by_class["failed"], by_class["unaccounted"], kLeads,
+        of(audited, run.a), of(audited, run.b), of(audited, run.c), of(results, "success"), of(results, "duplicate"),
+        of(results, "deferred"), run.stats.locked_answers, run.stats.locked_retries, run.stats.wall_s);
     std::fflush(stdout);
 
     CHECK(a == kCapA);
@@ -225,8 +222,9 @@ TEST_CASE("distribution exactness: every cap counter equals what was routed in i
                      "SELECT count(DISTINCT (l.routed_at AT TIME ZONE w.time_zone)::date) "
                      "FROM lead_router.leads l JOIN lead_router.workspaces w ON w.id = l.workspace_id "
                      "WHERE l.routing_status = 'routed'") == 1);
-    CHECK(scalar(conn, "SELECT ($1::timestamptz AT TIME ZONE $3)::date = ($2::timestamptz AT TIME "
-                       "ZONE $3)::date",
+    CHECK(scalar(conn,
+                 "SELECT ($1::timestamptz AT TIME ZONE $3)::date = ($2::timestamptz AT TIME "
+                 "ZONE $3)::date",
                  run.started_at, run.ended_at, run.time_zone) == "t");
 
     // Each cap: its counter, the window it is for (local midnight / Monday 00:00 of the
@@ -259,9 +257,9 @@ TEST_CASE("distribution exactness: every cap counter equals what was routed in i
         // a counter that counted nothing may still name an earlier window
         const bool window_ok = used == 0 || std::string(row[4].c_str()) == row[5].c_str();
         if (used != routed || !window_ok || used > row[2].as<long long>()) {
-            wrong.push_back(ws + " " + period + ": used " + std::to_string(used) + " of " +
-                            row[2].c_str() + " from " + (row[4].is_null() ? "NULL" : row[4].c_str()) +
-                            ", routed " + std::to_string(routed) + " since " + row[5].c_str());
+            wrong.push_back(ws + " " + period + ": used " + std::to_string(used) + " of " + row[2].c_str() + " from " +
+                            (row[4].is_null() ? "NULL" : row[4].c_str()) + ", routed " + std::to_string(routed) +
+                            " since " + row[5].c_str());
         }
     }
     INFO("counters that differ from the routed leads of their window: " << examples(wrong));
@@ -271,8 +269,9 @@ TEST_CASE("distribution exactness: every cap counter equals what was routed in i
     CHECK(used_of[run.b + " day"] == 0);
     CHECK(used_of[run.c + " day"] == kLeads - kCapA);
     // every partner has a daily cap: their counters add up to the success audit rows
-    CHECK(day_used == scalar_int(conn, "SELECT count(*) FROM lead_router.routing_logs "
-                                       "WHERE routing_result = 'success'"));
+    CHECK(day_used == scalar_int(conn,
+                                 "SELECT count(*) FROM lead_router.routing_logs "
+                                 "WHERE routing_result = 'success'"));
 
     // The partner_capacity view reads the same, in the partner's own windows; A is full.
     CHECK_NO_ROWS(conn, "partner_capacity rows that differ from partner_cap_usage", R"sql(
@@ -285,8 +284,8 @@ TEST_CASE("distribution exactness: every cap counter equals what was routed in i
             OR p.window_end <> p.window_start + CASE p.period WHEN 'day' THEN interval '1 day'
                                                              ELSE interval '7 days' END)sql");
     CHECK(scalar_int(conn, "SELECT count(*) FROM lead_router.partner_capacity") == 4);
-    const pqxx::result avail = exec(conn,
-        "SELECT workspace_id::text, capped_periods::text FROM lead_router.partner_availability()");
+    const pqxx::result avail =
+        exec(conn, "SELECT workspace_id::text, capped_periods::text FROM lead_router.partner_availability()");
     std::map<std::string, std::string> capped;
     for (const pqxx::row& row : avail) capped[row[0].c_str()] = row[1].c_str();
     CHECK(capped[run.a] == "{day}");
@@ -341,14 +340,12 @@ TEST_CASE("distribution exactness: while A was eligible, A and C shared 5:1 to w
     long long c_before_cap = -1, c_after_cap = -1;
     for (const pqxx::row& row : groups) {
         const long long min_id = row[1].as<long long>(), max_id = row[2].as<long long>();
-        const long long ga = row[5].as<long long>(), gb = row[6].as<long long>(),
-                        gc = row[7].as<long long>();
+        const long long ga = row[5].as<long long>(), gb = row[6].as<long long>(), gc = row[7].as<long long>();
         const long long size = ga + gb + gc;
         biggest = std::max(biggest, size);
         if (min_id <= previous_max_id || (!row[8].is_null() && !row[8].as<bool>())) {
-            interleaved.push_back(std::string("xid ") + row[0].c_str() + " ids " + row[1].c_str() +
-                                  ".." + row[2].c_str() + " routed " + row[3].c_str() + ".." +
-                                  row[4].c_str());
+            interleaved.push_back(std::string("xid ") + row[0].c_str() + " ids " + row[1].c_str() + ".." +
+                                  row[2].c_str() + " routed " + row[3].c_str() + ".." + row[4].c_str());
         }
         previous_max_id = max_id;
         if (capped_seen && ga > 0) {
@@ -368,8 +365,8 @@ TEST_CASE("distribution exactness: while A was eligible, A and C shared 5:1 to w
             const long long dev6 = std::llabs(6 * c - n);
             worst6 = std::max(worst6, dev6);
             if (dev6 > 6) {
-                off_share.push_back("after " + std::to_string(n) + " picks: A " +
-                                    std::to_string(a) + ", C " + std::to_string(c));
+                off_share.push_back("after " + std::to_string(n) + " picks: A " + std::to_string(a) + ", C " +
+                                    std::to_string(c));
             }
         } else if (!capped_seen) {
             capped_seen = true;
@@ -381,11 +378,10 @@ TEST_CASE("distribution exactness: while A was eligible, A and C shared 5:1 to w
         "distribution exactness: %zu routing transactions (largest %lld leads); %lld boundaries "
         "while A was eligible (%lld transactions of one lead, %lld of several), worst |C - n/6| "
         "= %.2f leads; A reached its cap in a transaction where C went from %lld to %lld\n",
-        groups.size(), biggest, checked, single_lead_tx, batch_tx,
-        static_cast<double>(worst6) / 6, c_before_cap, c_after_cap);
+        groups.size(), biggest, checked, single_lead_tx, batch_tx, static_cast<double>(worst6) / 6, c_before_cap,
+        c_after_cap);
     std::fflush(stdout);
-    INFO("transactions whose audit ids or routed_at interleave with the previous one's: "
-         << examples(interleaved));
+    INFO("transactions whose audit ids or routed_at interleave with the previous one's: " << examples(interleaved));
     CHECK(interleaved.empty());
     CHECK(biggest <= kBatchSize);
     // the check is not vacuous: while A was eligible, many transactions advanced the pool,
@@ -407,9 +403,10 @@ TEST_CASE("distribution exactness: while A was eligible, A and C shared 5:1 to w
     CHECK(n == kLeads);
 }
 
-TEST_CASE("distribution exactness: B was closed throughout, and the audit says why when it "
-          "names a member",
-          "[distribution-exactness]") {
+TEST_CASE(
+    "distribution exactness: B was closed throughout, and the audit says why when it "
+    "names a member",
+    "[distribution-exactness]") {
     const Run& run = distribution_run();
     pqxx::connection conn = run.db.connect();
     // closed at the start and at the end of the run; it opens only on its weekday, at 09:00
@@ -459,12 +456,11 @@ TEST_CASE("distribution exactness: B was closed throughout, and the audit says w
                                  AND y.destination_workspace_id = $1::text::uuid
                                ORDER BY y.id DESC LIMIT 1)))sql",
                        run.a);
-    const long long named = scalar_int(
-        conn, "SELECT count(*) FROM lead_router.routing_logs g, "
-              "jsonb_array_elements(COALESCE(g.skipped_destinations, '[]')) s "
-              "WHERE g.routing_result = 'success'");
-    std::printf("distribution exactness: %lld passed-over members named in success audit rows\n",
-                named);
+    const long long named = scalar_int(conn,
+                                       "SELECT count(*) FROM lead_router.routing_logs g, "
+                                       "jsonb_array_elements(COALESCE(g.skipped_destinations, '[]')) s "
+                                       "WHERE g.routing_result = 'success'");
+    std::printf("distribution exactness: %lld passed-over members named in success audit rows\n", named);
     std::fflush(stdout);
     // B never gained credit: an ineligible member neither gains nor loses
     CHECK_NO_ROWS_WITH(conn, "credit of B in the pool state (rule/credit)", R"sql(

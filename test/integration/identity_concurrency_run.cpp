@@ -46,9 +46,7 @@ public:
     explicit Rng(unsigned long long seed) : engine_(seed) {}
     bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(engine_) < p; }
     int range(int low, int high) { return std::uniform_int_distribution<int>(low, high)(engine_); }
-    double real(double low, double high) {
-        return std::uniform_real_distribution<double>(low, high)(engine_);
-    }
+    double real(double low, double high) { return std::uniform_real_distribution<double>(low, high)(engine_); }
 
 private:
     std::mt19937_64 engine_;
@@ -57,8 +55,7 @@ private:
 // ---- emails ----
 
 std::string base_email(int person) {
-    return "person" + std::to_string(person) + ".lead@mail" + std::to_string(person % 53) +
-           ".example";
+    return "person" + std::to_string(person) + ".lead@mail" + std::to_string(person % 53) + ".example";
 }
 
 std::string upper(std::string s) {
@@ -70,8 +67,7 @@ std::string upper(std::string s) {
 std::string full_width(const std::string& ascii) {
     icu::UnicodeString wide;
     for (const char c : ascii) {
-        wide.append(c >= '!' && c <= '~' ? static_cast<UChar32>(0xFF01 + (c - '!'))
-                                         : static_cast<UChar32>(c));
+        wide.append(c >= '!' && c <= '~' ? static_cast<UChar32>(0xFF01 + (c - '!')) : static_cast<UChar32>(c));
     }
     std::string out;
     wide.toUTF8String(out);
@@ -116,9 +112,8 @@ struct Country {
 };
 
 const std::vector<Country> kCountries = {
-    {"US", "1", "", {3, 3, 4}},       {"GB", "44", "0", {2, 4, 4}},
-    {"DE", "49", "0", {2, 4, 4}},     {"FR", "33", "0", {1, 2, 2, 2, 2}},
-    {"AU", "61", "0", {1, 4, 4}},
+    {"US", "1", "", {3, 3, 4}},         {"GB", "44", "0", {2, 4, 4}}, {"DE", "49", "0", {2, 4, 4}},
+    {"FR", "33", "0", {1, 2, 2, 2, 2}}, {"AU", "61", "0", {1, 4, 4}},
 };
 
 // The national significant number of a phone person: one per person, in one of five countries.
@@ -127,8 +122,7 @@ std::string national_number(int person) {
     char digits[16];
     switch (person % static_cast<int>(kCountries.size())) {
         case 0:  // New York: 212 + exchange 200-999 + line
-            std::snprintf(digits, sizeof digits, "212%03ld%04ld", 200 + (k / 10000) % 800,
-                          k % 10000);
+            std::snprintf(digits, sizeof digits, "212%03ld%04ld", 200 + (k / 10000) % 800, k % 10000);
             break;
         case 1:  // London: 20 7xxx xxxx
             std::snprintf(digits, sizeof digits, "207%07ld", k % 10000000);
@@ -184,8 +178,8 @@ WrittenPhone write_phone(int person, PhoneForm form, int style) {
         case PhoneForm::national: {
             const std::size_t area = static_cast<std::size_t>(c.groups[0]);
             const std::string first = c.trunk + nsn.substr(0, area);
-            const std::string tail = grouped(
-                nsn.substr(area), std::vector<int>(c.groups.begin() + 1, c.groups.end()), sep);
+            const std::string tail =
+                grouped(nsn.substr(area), std::vector<int>(c.groups.begin() + 1, c.groups.end()), sep);
             out.text = style % 2 == 1 ? "(" + first + ") " + tail : first + sep + tail;
             // the lead's country names the region, in any case, with spaces around
             std::string region = c.region;
@@ -231,8 +225,8 @@ public:
     }
 
     // A lead of the current group; position: where in arrival order it should come.
-    void lead(int email_person, int email_style, int phone_person, PhoneForm form,
-              int phone_style, int source, double position) {
+    void lead(int email_person, int email_style, int phone_person, PhoneForm form, int phone_style, int source,
+              double position) {
         GeneratedLead l;
         l.id = test_uuid(0x1dc00000u, f_.leads.size() + 1);
         l.source = f_.sources[static_cast<std::size_t>(source)];
@@ -271,14 +265,12 @@ public:
     int email_style() { return rng_.range(0, 7); }
     int phone_style() { return rng_.range(0, 11); }
     PhoneForm form() {
-        static const PhoneForm kForms[] = {PhoneForm::plus, PhoneForm::double_zero,
-                                           PhoneForm::national};
+        static const PhoneForm kForms[] = {PhoneForm::plus, PhoneForm::double_zero, PhoneForm::national};
         return kForms[rng_.range(0, 2)];
     }
     // One of the two forms other than `f`.
     PhoneForm other_form(PhoneForm f) {
-        static const PhoneForm kForms[] = {PhoneForm::plus, PhoneForm::double_zero,
-                                           PhoneForm::national};
+        static const PhoneForm kForms[] = {PhoneForm::plus, PhoneForm::double_zero, PhoneForm::national};
         const int i = f == PhoneForm::plus ? 0 : f == PhoneForm::double_zero ? 1 : 2;
         return kForms[(i + rng_.range(1, 2)) % 3];
     }
@@ -292,12 +284,10 @@ public:
         std::vector<int> order(f_.leads.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
         std::sort(order.begin(), order.end(), [&](int a, int b) {
-            return positions_[static_cast<std::size_t>(a)] <
-                   positions_[static_cast<std::size_t>(b)];
+            return positions_[static_cast<std::size_t>(a)] < positions_[static_cast<std::size_t>(b)];
         });
         for (std::size_t rank = 0; rank < order.size(); ++rank) {
-            f_.leads[static_cast<std::size_t>(order[rank])].created_offset_ms =
-                static_cast<int>(rank);
+            f_.leads[static_cast<std::size_t>(order[rank])].created_offset_ms = static_cast<int>(rank);
         }
         run.fixture = std::move(f_);
         run.planted = std::move(planted_);
@@ -323,10 +313,8 @@ void make_fixture(Run& run) {
         const int email = b.next_email(), phone = b.next_phone();
         Rng spread(kSeed + 1);
         for (int v = 0; v < kHotVariants; ++v) {
-            static const PhoneForm kForms[] = {PhoneForm::plus, PhoneForm::double_zero,
-                                               PhoneForm::national};
-            b.lead(email, v, phone, kForms[v % 3], v / 3, v % kSources,
-                   spread.real(0, kHotSpread));
+            static const PhoneForm kForms[] = {PhoneForm::plus, PhoneForm::double_zero, PhoneForm::national};
+            b.lead(email, v, phone, kForms[v % 3], v / 3, v % kSources, spread.real(0, kHotSpread));
         }
     }
     // The same person two or three times.
@@ -372,8 +360,7 @@ void make_fixture(Run& run) {
     while (b.leads() < kLeads) {
         b.start_group(Group::single);
         const int phone = b.chance(0.75) ? b.next_phone() : -1;
-        b.lead(b.next_email(), b.email_style(), phone, b.form(), b.phone_style(), b.source(),
-               b.near());
+        b.lead(b.next_email(), b.email_style(), phone, b.form(), b.phone_style(), b.source(), b.near());
     }
     b.finish(run);
 }
@@ -427,8 +414,7 @@ void route_leads(Shared& s, int index, Session& w) {
         std::deque<std::pair<std::string, Clock::time_point>> locked;
         while (true) {
             if (Clock::now() > s.deadline) {
-                record_error(w, index, std::to_string(locked.size()) +
-                                           " leads still locked after the deadline");
+                record_error(w, index, std::to_string(locked.size()) + " leads still locked after the deadline");
                 break;
             }
             // the oldest locked lead once its moment has passed, else the next new lead;
@@ -436,8 +422,7 @@ void route_leads(Shared& s, int index, Session& w) {
             std::string lead;
             const auto now = Clock::now();
             const bool exhausted = s.cursor.load() >= s.order.size() || s.drained.load();
-            if (!locked.empty() &&
-                (exhausted || now - locked.front().second >= kRetryAfter)) {
+            if (!locked.empty() && (exhausted || now - locked.front().second >= kRetryAfter)) {
                 const auto wait = locked.front().second + kRetryAfter - now;
                 if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
                 lead = locked.front().first;
@@ -480,8 +465,7 @@ void route_leads(Shared& s, int index, Session& w) {
 void route_batches(Shared& s, int index, Session& w) {
     bool started = false;
     try {
-        pqxx::connection conn =
-            session(s.db, "lead_router_it_route_pending_" + std::to_string(index));
+        pqxx::connection conn = session(s.db, "lead_router_it_route_pending_" + std::to_string(index));
         conn.prepare("batch",
                      "SELECT lead_id, status, destination_workspace_id, duplicate_lead_id, "
                      "duplicate_key FROM lead_router.route_pending_leads($1)");
@@ -584,9 +568,9 @@ std::unique_ptr<Run> execute() {
         "identity keys: %zu leads inserted in %.2f s; %d route_lead + %d route_pending_leads(%d) "
         "sessions decided them in %.2f s (%.0f leads/s): %ld route_lead calls (%ld retries of "
         "'locked' leads), %ld route_pending_leads calls, %ld 'locked' answers, %zu errors\n",
-        run->fixture.leads.size(), st.insert_s, kLeadSessions, kBatchSessions, kBatchSize,
-        st.wall_s, static_cast<double>(run->fixture.leads.size()) / st.wall_s, st.lead_calls,
-        st.locked_retries, st.batch_calls, st.locked_answers, run->errors.size());
+        run->fixture.leads.size(), st.insert_s, kLeadSessions, kBatchSessions, kBatchSize, st.wall_s,
+        static_cast<double>(run->fixture.leads.size()) / st.wall_s, st.lead_calls, st.locked_retries, st.batch_calls,
+        st.locked_answers, run->errors.size());
     std::fflush(stdout);
     return run;
 }
@@ -606,26 +590,35 @@ Slot& slot() {
 
 const char* group_name(Group g) {
     switch (g) {
-        case Group::single: return "single";
-        case Group::both: return "both";
-        case Group::email_only: return "email_only";
-        case Group::phone_only: return "phone_only";
-        case Group::chain: return "chain";
-        case Group::hot: return "hot";
+        case Group::single:
+            return "single";
+        case Group::both:
+            return "both";
+        case Group::email_only:
+            return "email_only";
+        case Group::phone_only:
+            return "phone_only";
+        case Group::chain:
+            return "chain";
+        case Group::hot:
+            return "hot";
     }
     return "?";
 }
 
 const char* phone_form_name(PhoneForm f) {
     switch (f) {
-        case PhoneForm::none: return "none";
-        case PhoneForm::plus: return "+CC";
-        case PhoneForm::double_zero: return "00CC";
-        case PhoneForm::national: return "national";
+        case PhoneForm::none:
+            return "none";
+        case PhoneForm::plus:
+            return "+CC";
+        case PhoneForm::double_zero:
+            return "00CC";
+        case PhoneForm::national:
+            return "national";
     }
     return "?";
 }
-
 
 const Run& identity_run() {
     Slot& s = slot();

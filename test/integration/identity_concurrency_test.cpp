@@ -26,8 +26,8 @@ std::string owners_by_key(const char* key, bool distinct_partners) {
     return std::string("SELECT l.") + key + ", count(DISTINCT l.workspace_id), count(*)" +
            " FROM lead_router.leads l JOIN lead_router.workspaces w"
            "   ON w.id = l.workspace_id AND w.workspace_type = 'partner'"
-           " WHERE l.routing_status = 'routed' AND l.duplicate_of IS NULL AND l." + key +
-           " IS NOT NULL GROUP BY l." + key + " HAVING " +
+           " WHERE l.routing_status = 'routed' AND l.duplicate_of IS NULL AND l." +
+           key + " IS NOT NULL GROUP BY l." + key + " HAVING " +
            (distinct_partners ? "count(DISTINCT l.workspace_id) > 1" : "count(*) > 1");
 }
 
@@ -85,15 +85,15 @@ std::map<std::string, Final> final_states(pqxx::connection& conn) {
 
 }  // namespace
 
-TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' ones",
-          "[identity-keys]") {
+TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' ones", "[identity-keys]") {
     const Run& run = identity_run();
     INFO("errors: " << examples(run.errors, 10));
     CHECK(run.errors.empty());
     pqxx::connection conn = run.db.connect();
     // nothing is due any more: every pending lead waits for its retry
-    CHECK(scalar_int(conn, "SELECT count(*) FROM lead_router.leads WHERE routing_status = "
-                           "'pending' AND routing_due_at <= pg_catalog.now()") == 0);
+    CHECK(scalar_int(conn,
+                     "SELECT count(*) FROM lead_router.leads WHERE routing_status = "
+                     "'pending' AND routing_due_at <= pg_catalog.now()") == 0);
     // every lead got an answer other than 'locked'; both functions decided a fair share (a
     // batch takes only leads still to decide, route_lead answers a decided one its recorded
     // outcome)
@@ -104,10 +104,9 @@ TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' 
         if (r.batch) by_batch.insert(r.lead_id);
     }
     const long by_route_lead = static_cast<long>(decided.size() - by_batch.size());
-    std::printf("identity keys: route_pending_leads decided %zu leads, route_lead %ld\n",
-                by_batch.size(), by_route_lead);
-    INFO("route_pending_leads decided " << by_batch.size() << " leads, route_lead "
-                                        << by_route_lead);
+    std::printf("identity keys: route_pending_leads decided %zu leads, route_lead %ld\n", by_batch.size(),
+                by_route_lead);
+    INFO("route_pending_leads decided " << by_batch.size() << " leads, route_lead " << by_route_lead);
     CHECK(decided.size() == static_cast<std::size_t>(kLeads));
     CHECK(static_cast<long>(by_batch.size()) >= kLeads / 20);
     CHECK(by_route_lead >= kLeads / 20);
@@ -116,16 +115,14 @@ TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' 
     CHECK(run.stats.locked_retries > 0);
 }
 
-TEST_CASE("identity keys: the fixture plants overlapping emails and phones in every form",
-          "[identity-keys]") {
+TEST_CASE("identity keys: the fixture plants overlapping emails and phones in every form", "[identity-keys]") {
     const Run& run = identity_run();
     const Fixture& f = run.fixture;
     REQUIRE(f.leads.size() == static_cast<std::size_t>(kLeads));
     REQUIRE(run.planted.size() == f.leads.size());
     pqxx::connection conn = run.db.connect();
     std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> keys;
-    for (const pqxx::row& row :
-         exec(conn, "SELECT id, email_key, phone_key FROM lead_router.leads")) {
+    for (const pqxx::row& row : exec(conn, "SELECT id, email_key, phone_key FROM lead_router.leads")) {
         keys[row[0].c_str()] = {nullable(row[1]), nullable(row[2])};
     }
     REQUIRE(keys.size() == f.leads.size());
@@ -139,8 +136,8 @@ TEST_CASE("identity keys: the fixture plants overlapping emails and phones in ev
             const int person = person_of(run.planted[i]);
             const std::optional<std::string>& key = key_of(keys.at(f.leads[i].id));
             if ((person >= 0) != key.has_value()) {
-                missing.push_back(std::string(kind) + " of " + f.leads[i].id + ": planted " +
-                                  std::to_string(person) + ", key " + key.value_or("NULL"));
+                missing.push_back(std::string(kind) + " of " + f.leads[i].id + ": planted " + std::to_string(person) +
+                                  ", key " + key.value_or("NULL"));
                 continue;
             }
             if (person < 0) continue;
@@ -156,10 +153,12 @@ TEST_CASE("identity keys: the fixture plants overlapping emails and phones in ev
             if (persons.size() > 1) merged.push_back(std::string(kind) + " key " + key);
         }
     };
-    check_kind("email", [](const Planted& p) { return p.email_person; },
-               [](const auto& k) -> const std::optional<std::string>& { return k.first; });
-    check_kind("phone", [](const Planted& p) { return p.phone_person; },
-               [](const auto& k) -> const std::optional<std::string>& { return k.second; });
+    check_kind(
+        "email", [](const Planted& p) { return p.email_person; },
+        [](const auto& k) -> const std::optional<std::string>& { return k.first; });
+    check_kind(
+        "phone", [](const Planted& p) { return p.phone_person; },
+        [](const auto& k) -> const std::optional<std::string>& { return k.second; });
     INFO("keys missing or unexpected: " << examples(missing));
     CHECK(missing.empty());
     INFO("persons whose variants got different keys: " << examples(split));
@@ -205,14 +204,11 @@ TEST_CASE("identity keys: the fixture plants overlapping emails and phones in ev
     CHECK(hot_partners.size() >= 4u);
 }
 
-TEST_CASE("identity keys: no email key and no phone key is owned by two partners",
-          "[identity-keys]") {
+TEST_CASE("identity keys: no email key and no phone key is owned by two partners", "[identity-keys]") {
     const Run& run = identity_run();
     pqxx::connection conn = run.db.connect();
-    CHECK_NO_ROWS(conn, "email keys owned by two partner workspaces",
-                  owners_by_key("email_key", true));
-    CHECK_NO_ROWS(conn, "phone keys owned by two partner workspaces",
-                  owners_by_key("phone_key", true));
+    CHECK_NO_ROWS(conn, "email keys owned by two partner workspaces", owners_by_key("email_key", true));
+    CHECK_NO_ROWS(conn, "phone keys owned by two partner workspaces", owners_by_key("phone_key", true));
     // stronger: the second lead with a key is a duplicate even when the same partner would have
     // bought it again
     CHECK_NO_ROWS(conn, "email keys of two routed originals", owners_by_key("email_key", false));
@@ -230,10 +226,10 @@ TEST_CASE("identity keys: every lead is accounted for exactly once", "[identity-
     // original: routed, owned by a partner, one success audit row; duplicate: routed, kept
     // in its source, one duplicate audit row naming the key; pending: an open queue row and no
     // terminal audit row; failed: one failed audit row.  Anything else is unaccounted.
-    CHECK_NO_ROWS(conn, "leads in none of the four classes (id/status/owner/duplicate_of/key/"
-                        "class/success/duplicate/failed/open queue rows)",
-                  std::string("SELECT * FROM (") + kFinalStateSql +
-                      ") s WHERE class = 'unaccounted'");
+    CHECK_NO_ROWS(conn,
+                  "leads in none of the four classes (id/status/owner/duplicate_of/key/"
+                  "class/success/duplicate/failed/open queue rows)",
+                  std::string("SELECT * FROM (") + kFinalStateSql + ") s WHERE class = 'unaccounted'");
     CHECK_NO_ROWS(conn, "leads still holding a routing lock", R"sql(
         SELECT id FROM lead_router.leads
          WHERE routing_locked_by IS NOT NULL OR routing_locked_at IS NOT NULL)sql");
@@ -261,19 +257,15 @@ TEST_CASE("identity keys: every lead is accounted for exactly once", "[identity-
         if (r.status == "routed") {
             reported_routed.insert(r.lead_id);
             if (f.cls != "original" || r.destination != f.owner) {
-                disagree.push_back(r.lead_id + ": answered routed to " +
-                                   r.destination.value_or("NULL") + ", table says " + f.cls +
-                                   " in " + f.owner);
+                disagree.push_back(r.lead_id + ": answered routed to " + r.destination.value_or("NULL") +
+                                   ", table says " + f.cls + " in " + f.owner);
             }
         } else if (r.status == "duplicate") {
             reported_duplicate.insert(r.lead_id);
-            if (f.cls != "duplicate" || r.duplicate_lead != f.duplicate_of ||
-                r.duplicate_key != f.duplicate_key) {
-                disagree.push_back(r.lead_id + ": answered duplicate of " +
-                                   r.duplicate_lead.value_or("NULL") + " by " +
-                                   r.duplicate_key.value_or("NULL") + ", table says " + f.cls +
-                                   " of " + f.duplicate_of.value_or("NULL") + " by " +
-                                   f.duplicate_key.value_or("NULL"));
+            if (f.cls != "duplicate" || r.duplicate_lead != f.duplicate_of || r.duplicate_key != f.duplicate_key) {
+                disagree.push_back(r.lead_id + ": answered duplicate of " + r.duplicate_lead.value_or("NULL") + " by " +
+                                   r.duplicate_key.value_or("NULL") + ", table says " + f.cls + " of " +
+                                   f.duplicate_of.value_or("NULL") + " by " + f.duplicate_key.value_or("NULL"));
             }
         } else if (r.status == "queued") {
             ++queued_answers;
@@ -294,14 +286,12 @@ TEST_CASE("identity keys: every lead is accounted for exactly once", "[identity-
         "identity keys: %ld originals, %ld duplicates (email %ld, phone %ld), %ld pending (no rule "
         "matches), %ld failed, %ld unaccounted; %ld 'locked' answers, %ld route_lead retries; "
         "routing took %.2f s\n",
-        by_class["original"], by_class["duplicate"], duplicates_by_key["email"],
-        duplicates_by_key["phone"], by_class["pending"], by_class["failed"],
-        by_class["unaccounted"], run.stats.locked_answers, run.stats.locked_retries,
-        run.stats.wall_s);
+        by_class["original"], by_class["duplicate"], duplicates_by_key["email"], duplicates_by_key["phone"],
+        by_class["pending"], by_class["failed"], by_class["unaccounted"], run.stats.locked_answers,
+        run.stats.locked_retries, run.stats.wall_s);
     std::fflush(stdout);
     CHECK(final.size() == static_cast<std::size_t>(kLeads));
-    CHECK(by_class["original"] + by_class["duplicate"] + by_class["pending"] + by_class["failed"] ==
-          kLeads);
+    CHECK(by_class["original"] + by_class["duplicate"] + by_class["pending"] + by_class["failed"] == kLeads);
     CHECK(duplicates_by_key["email"] + duplicates_by_key["phone"] == by_class["duplicate"]);
     CHECK(static_cast<long>(reported_routed.size()) == by_class["original"]);
     CHECK(static_cast<long>(reported_duplicate.size()) == by_class["duplicate"]);
@@ -313,8 +303,7 @@ TEST_CASE("identity keys: every lead is accounted for exactly once", "[identity-
     CHECK(unknown.empty());
 }
 
-TEST_CASE("identity keys: a duplicate points to an original that shares its key, routed no later",
-          "[identity-keys]") {
+TEST_CASE("identity keys: a duplicate points to an original that shares its key, routed no later", "[identity-keys]") {
     const Run& run = identity_run();
     pqxx::connection conn = run.db.connect();
     // The key named is the first listed key (email, then phone) that the original shares.
@@ -341,10 +330,12 @@ TEST_CASE("identity keys: a duplicate points to an original that shares its key,
          WHERE g.source_workspace_id IS DISTINCT FROM d.source_workspace_id
             OR g.duplicate_owner_workspace_id IS DISTINCT FROM o.workspace_id)sql");
     // Both kinds of key found duplicates: leads sharing only a phone were told apart by it.
-    CHECK(scalar_int(conn, "SELECT count(*) FROM lead_router.routing_logs "
-                           "WHERE routing_result = 'duplicate' AND duplicate_key = 'email'") > 0);
-    CHECK(scalar_int(conn, "SELECT count(*) FROM lead_router.routing_logs "
-                           "WHERE routing_result = 'duplicate' AND duplicate_key = 'phone'") > 0);
+    CHECK(scalar_int(conn,
+                     "SELECT count(*) FROM lead_router.routing_logs "
+                     "WHERE routing_result = 'duplicate' AND duplicate_key = 'email'") > 0);
+    CHECK(scalar_int(conn,
+                     "SELECT count(*) FROM lead_router.routing_logs "
+                     "WHERE routing_result = 'duplicate' AND duplicate_key = 'phone'") > 0);
 }
 
 TEST_CASE("identity keys: the hot person's 40 variants are sold once", "[identity-keys]") {
@@ -371,8 +362,7 @@ TEST_CASE("identity keys: the hot person's 40 variants are sold once", "[identit
     CHECK(originals_pointed_to.count(originals[0].substr(0, originals[0].find(' '))) == 1u);
 }
 
-TEST_CASE("identity keys: each routed original's owner is the reference evaluator's first rule",
-          "[identity-keys]") {
+TEST_CASE("identity keys: each routed original's owner is the reference evaluator's first rule", "[identity-keys]") {
     const Run& run = identity_run();
     const Fixture& f = run.fixture;
     pqxx::connection conn = run.db.connect();
@@ -396,12 +386,10 @@ TEST_CASE("identity keys: each routed original's owner is the reference evaluato
                 unmatched_routed.push_back(l.id + " -> " + s.owner);
                 continue;
             }
-            const std::string& want =
-                f.workspaces.at(static_cast<std::size_t>(expected->destination)).id;
+            const std::string& want = f.workspaces.at(static_cast<std::size_t>(expected->destination)).id;
             if (s.owner != want || rule_of[l.id] != expected->id) {
-                wrong.push_back(l.id + ": owner " + s.owner + " by rule " +
-                                rule_of[l.id].value_or("NULL") + ", expected " + want + " by '" +
-                                expected->name + "'");
+                wrong.push_back(l.id + ": owner " + s.owner + " by rule " + rule_of[l.id].value_or("NULL") +
+                                ", expected " + want + " by '" + expected->name + "'");
             }
         } else if (s.cls == "pending" && expected != nullptr) {
             matched_pending.push_back(l.id + ": rule '" + expected->name + "' matches");

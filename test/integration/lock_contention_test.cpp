@@ -30,10 +30,8 @@ template <typename Session>
 Timed route(Session& session, const std::string& lead_id) {
     const auto started = Clock::now();
     const pqxx::row r =
-        exec(session, "SELECT status, duplicate_lead_id FROM lead_router.route_lead($1)", lead_id)
-            .at(0);
-    return {r[0].c_str(), nullable(r[1]),
-            std::chrono::duration<double>(Clock::now() - started).count()};
+        exec(session, "SELECT status, duplicate_lead_id FROM lead_router.route_lead($1)", lead_id).at(0);
+    return {r[0].c_str(), nullable(r[1]), std::chrono::duration<double>(Clock::now() - started).count()};
 }
 
 // One catch-all rule per source, each to its own partner.
@@ -69,8 +67,7 @@ std::optional<std::string> plus_form(const std::optional<std::string>& phone) {
 
 }  // namespace
 
-TEST_CASE("lock: route_lead of a row another transaction holds answers 'locked' at once",
-          "[lock]") {
+TEST_CASE("lock: route_lead of a row another transaction holds answers 'locked' at once", "[lock]") {
     TestDatabase db("rowlock");
     Fixture f = catch_all_fixture(1);
     for (int i = 0; i < 4; ++i) f.leads.push_back(random_lead(200000 + i, f.sources[0], 11));
@@ -84,12 +81,11 @@ TEST_CASE("lock: route_lead of a row another transaction holds answers 'locked' 
     {
         pqxx::work holding{holder};
         exec(holding, "SELECT id FROM lead_router.leads WHERE id = $1 FOR UPDATE", held);
-        exec(holding, "UPDATE lead_router.leads SET company_location = 'Elsewhere' WHERE id = $1",
-             updated);
+        exec(holding, "UPDATE lead_router.leads SET company_location = 'Elsewhere' WHERE id = $1", updated);
 
         const Timed first = route(router, held);
-        std::printf("lock: route_lead of a row held FOR UPDATE answered '%s' in %.1f ms\n",
-                    first.status.c_str(), first.seconds * 1000);
+        std::printf("lock: route_lead of a row held FOR UPDATE answered '%s' in %.1f ms\n", first.status.c_str(),
+                    first.seconds * 1000);
         CHECK(first.status == "locked");
         CHECK(first.seconds < kAnsweredWithin_s);
         const Timed second = route(router, updated);
@@ -120,8 +116,7 @@ TEST_CASE("lock: route_lead of a row another transaction holds answers 'locked' 
                  WHERE g.lead_id = l.id AND g.routing_result = 'success') <> 1)sql");
 }
 
-TEST_CASE("lock: a lead whose identity is being routed elsewhere is 'locked', then a duplicate",
-          "[lock]") {
+TEST_CASE("lock: a lead whose identity is being routed elsewhere is 'locked', then a duplicate", "[lock]") {
     constexpr int kPairs = 20;
     TestDatabase db("identity");
     Fixture f = catch_all_fixture(2);
@@ -151,26 +146,21 @@ TEST_CASE("lock: a lead whose identity is being routed elsewhere is 'locked', th
         const Timed contended = route(second, loser.id);
         routing.commit();
         const Timed after = route(second, loser.id);
-        const std::string label = std::to_string(k) + ": " + routed.status + ", then " +
-                                  contended.status + ", then " + after.status;
+        const std::string label =
+            std::to_string(k) + ": " + routed.status + ", then " + contended.status + ", then " + after.status;
         if (routed.status != "routed" || contended.status != "locked") not_locked.push_back(label);
         if (contended.seconds >= kAnsweredWithin_s) slow.push_back(label);
-        if (after.status != "duplicate" || after.duplicate_lead != winner.id)
-            not_duplicate.push_back(label);
+        if (after.status != "duplicate" || after.duplicate_lead != winner.id) not_duplicate.push_back(label);
     }
-    INFO("pairs where the second lead was not 'locked' while the first was being routed: "
-         << examples(not_locked));
+    INFO("pairs where the second lead was not 'locked' while the first was being routed: " << examples(not_locked));
     CHECK(not_locked.empty());
     INFO("pairs where 'locked' took 2 s or more (waited for the lock): " << examples(slow));
     CHECK(slow.empty());
-    INFO("pairs where the second lead did not become a duplicate of the first: "
-         << examples(not_duplicate));
+    INFO("pairs where the second lead did not become a duplicate of the first: " << examples(not_duplicate));
     CHECK(not_duplicate.empty());
     CHECK_NO_ROWS(first, "identities routed as an original twice", R"sql(
         SELECT dedupe_hash FROM lead_router.leads
          WHERE routing_status = 'routed' AND duplicate_of IS NULL
          GROUP BY dedupe_hash HAVING count(*) > 1)sql");
-    CHECK(scalar_int(first,
-                     "SELECT count(*) FROM lead_router.leads WHERE duplicate_of IS NOT NULL") ==
-          kPairs);
+    CHECK(scalar_int(first, "SELECT count(*) FROM lead_router.leads WHERE duplicate_of IS NOT NULL") == kPairs);
 }

@@ -98,9 +98,8 @@ const Rule* expected_rule(const std::vector<const Rule*>& ordered, const LeadInp
 
 int matching_rules(const std::vector<const Rule*>& ordered, const LeadInputs& lead) {
     const Fields fields = fields_of(lead);
-    return static_cast<int>(std::count_if(ordered.begin(), ordered.end(), [&](const Rule* r) {
-        return rule_reference::matches(r->conditions, fields);
-    }));
+    return static_cast<int>(std::count_if(
+        ordered.begin(), ordered.end(), [&](const Rule* r) { return rule_reference::matches(r->conditions, fields); }));
 }
 
 }  // namespace lrtest::rules

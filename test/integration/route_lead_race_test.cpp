@@ -36,8 +36,8 @@ public:
             cv_.notify_all();
             return true;
         }
-        const bool released = cv_.wait_for(lock, std::chrono::seconds(30),
-                                           [&] { return generation_ != generation || aborted_; });
+        const bool released =
+            cv_.wait_for(lock, std::chrono::seconds(30), [&] { return generation_ != generation || aborted_; });
         if (!released) aborted_ = true;
         cv_.notify_all();
         return released && generation_ != generation;
@@ -70,8 +70,7 @@ bool overlapping(int i) { return i % 2 == 0; }
 
 void race(const TestDatabase& db, const Fixture& f, int side_index, Rendezvous& meet, Side& side) {
     try {
-        pqxx::connection conn =
-            db.connect(side_index == 0 ? "lead_router_it_race_a" : "lead_router_it_race_b");
+        pqxx::connection conn = db.connect(side_index == 0 ? "lead_router_it_race_a" : "lead_router_it_race_b");
         exec(conn, "SET statement_timeout = '10s'");
         const auto route = [&](pqxx::transaction_base& tx, int i) {
             const pqxx::row r = tx.exec_params1(
@@ -125,8 +124,7 @@ TEST_CASE("race: two connections route_lead the same 200 leads at the same time"
     rest.priority = 0;
     f.rules = {big, rest};
     for (int i = 0; i < kRaceLeads; ++i) {
-        f.leads.push_back(
-            random_lead(static_cast<unsigned long long>(100000 + i), f.sources[0], 7));
+        f.leads.push_back(random_lead(static_cast<unsigned long long>(100000 + i), f.sources[0], 7));
     }
     {
         pqxx::connection setup = db.connect();
@@ -147,8 +145,7 @@ TEST_CASE("race: two connections route_lead the same 200 leads at the same time"
     std::vector<std::string> bad_overlap, bad_autocommit, recorded_differs, wrong_destination;
     std::map<std::string, int> autocommit_losers;  // how the autocommit races ended
     const auto show = [](const Outcome& o) {
-        return o.status + " to " + o.destination.value_or("NULL") + " by " +
-               o.rule.value_or("NULL");
+        return o.status + " to " + o.destination.value_or("NULL") + " by " + o.rule.value_or("NULL");
     };
     for (int i = 0; i < kRaceLeads; ++i) {
         const Outcome& x = sides[0].outcomes[static_cast<std::size_t>(i)];
@@ -161,27 +158,23 @@ TEST_CASE("race: two connections route_lead the same 200 leads at the same time"
         } else if (routed == 2) {
             // the loser saw the committed routing: it must report the same recorded outcome
             ++autocommit_losers["recorded outcome"];
-            if (x.destination != y.destination || x.rule != y.rule)
-                recorded_differs.push_back(pair);
+            if (x.destination != y.destination || x.rule != y.rule) recorded_differs.push_back(pair);
         } else if (routed == 1 && locked == 1) {
             ++autocommit_losers["locked"];
         } else {
             bad_autocommit.push_back(pair);
         }
-        const rules::Rule* expected =
-            rules::expected_rule(order, f.leads[static_cast<std::size_t>(i)].inputs);
+        const rules::Rule* expected = rules::expected_rule(order, f.leads[static_cast<std::size_t>(i)].inputs);
         for (const Outcome* o : {&x, &y}) {
             if (o->status == "routed" &&
                 (expected == nullptr ||
-                 o->destination !=
-                     f.workspaces[static_cast<std::size_t>(expected->destination)].id)) {
+                 o->destination != f.workspaces[static_cast<std::size_t>(expected->destination)].id)) {
                 wrong_destination.push_back(pair);
             }
         }
     }
-    std::printf(
-        "race: autocommit rounds ended %d times 'locked', %d times with the recorded outcome\n",
-        autocommit_losers["locked"], autocommit_losers["recorded outcome"]);
+    std::printf("race: autocommit rounds ended %d times 'locked', %d times with the recorded outcome\n",
+                autocommit_losers["locked"], autocommit_losers["recorded outcome"]);
     INFO("overlapping rounds without exactly one routed and one locked: " << examples(bad_overlap));
     CHECK(bad_overlap.empty());
     INFO("autocommit rounds without one routing: " << examples(bad_autocommit));

@@ -19,9 +19,7 @@ public:
     explicit Rng(unsigned long long seed) : engine_(seed) {}
     bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(engine_) < p; }
     int range(int low, int high) { return std::uniform_int_distribution<int>(low, high)(engine_); }
-    double real(double low, double high) {
-        return std::uniform_real_distribution<double>(low, high)(engine_);
-    }
+    double real(double low, double high) { return std::uniform_real_distribution<double>(low, high)(engine_); }
     template <class T>
     const T& pick(const std::vector<T>& v) {
         return v[static_cast<std::size_t>(range(0, static_cast<int>(v.size()) - 1))];
@@ -32,14 +30,12 @@ private:
     std::mt19937_64 engine_;
 };
 
-const std::vector<std::string> kIndustries = {"software",      "fintech",   "healthcare", "retail",
-                                              "manufacturing", "education", "logistics",  "media",
-                                              "agriculture",   "energy"};
-const std::vector<std::string> kCountries = {"US", "CA", "GB", "DE", "FR", "NL",
-                                             "ES", "AU", "JP", "BR", "NZ", "IN"};
-const std::vector<std::string> kCities = {
-    "New York", "Newcastle", "New Delhi", "Berlin",    "London", "Paris",    "Sydney",
-    "Toronto",  "Tokyo",     "Sao Paulo", "Amsterdam", "Madrid", "Auckland", "Mumbai"};
+const std::vector<std::string> kIndustries = {"software",  "fintech",   "healthcare", "retail",      "manufacturing",
+                                              "education", "logistics", "media",      "agriculture", "energy"};
+const std::vector<std::string> kCountries = {"US", "CA", "GB", "DE", "FR", "NL", "ES", "AU", "JP", "BR", "NZ", "IN"};
+const std::vector<std::string> kCities = {"New York",  "Newcastle", "New Delhi", "Berlin", "London",
+                                          "Paris",     "Sydney",    "Toronto",   "Tokyo",  "Sao Paulo",
+                                          "Amsterdam", "Madrid",    "Auckland",  "Mumbai"};
 const std::vector<std::string> kTiers = {"gold", "silver", "bronze"};
 const std::vector<std::string> kCompanyWords = {"Acme",  "Globex", "Initech", "Umbrella",
                                                 "Stark", "Wayne",  "Hooli",   "Vandelay"};
@@ -97,13 +93,11 @@ Identity make_identity(Rng& rng, unsigned long long n) {
         id.cc = rng.pick(kCountryCodes);
         char national[16];
         // first digit 2-9: never a trunk "0" the normaliser might treat specially
-        std::snprintf(national, sizeof national, "%d%09llu", rng.range(2, 9),
-                      n * 7919 % 1000000000ULL);
+        std::snprintf(national, sizeof national, "%d%09llu", rng.range(2, 9), n * 7919 % 1000000000ULL);
         id.national = national;
         id.phone_style = rng.range(0, 4);
     }
-    id.company =
-        rng.pick(kCompanyWords) + " " + rng.pick(kCompanyWords) + " " + std::to_string(n % 1500);
+    id.company = rng.pick(kCompanyWords) + " " + rng.pick(kCompanyWords) + " " + std::to_string(n % 1500);
     return id;
 }
 
@@ -140,15 +134,13 @@ void apply_rewritten_identity(Rng& rng, LeadInputs& in, const Identity& id) {
             break;
         case 1: {
             std::string spaced = " ";
-            for (const char c : company)
-                spaced += (c == ' ' ? std::string("   ") : std::string(1, c));
+            for (const char c : company) spaced += (c == ' ' ? std::string("   ") : std::string(1, c));
             company = spaced + "  ";
             break;
         }
         default: {
             std::string lowered = company;
-            for (char& c : lowered)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             company = lowered;
         }
     }
@@ -164,8 +156,7 @@ void random_inputs(Rng& rng, LeadInputs& in) {
     }
     if (!rng.chance(0.05)) in.country = rng.pick(kCountries);
     if (in.country && rng.chance(0.1)) {
-        for (char& c : *in.country)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char& c : *in.country) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     if (!rng.chance(0.1)) in.company_location = vary_case(rng, rng.pick(kCities));
     if (rng.chance(0.4))
@@ -174,12 +165,11 @@ void random_inputs(Rng& rng, LeadInputs& in) {
         in.attributes["tier"] = nullptr;  // JSON null: missing
     if (rng.chance(0.35)) in.attributes["budget"] = rng.range(1, 200) * 1000;
     if (rng.chance(0.3)) in.attributes["partner_ok"] = rng.chance(0.6);
-    if (rng.chance(0.1))
-        in.attributes["campaign"] = "spring-" + std::to_string(rng.range(2024, 2026));
+    if (rng.chance(0.1)) in.attributes["campaign"] = "spring-" + std::to_string(rng.range(2024, 2026));
 }
 
-Rule rule(const Fixture& f, int source, int partner, const char* name, int priority,
-          const char* conditions_json, unsigned long long id_n, int created_offset_s = 0) {
+Rule rule(const Fixture& f, int source, int partner, const char* name, int priority, const char* conditions_json,
+          unsigned long long id_n, int created_offset_s = 0) {
     Rule r;
     r.id = test_uuid(0x5e1e0000u + static_cast<unsigned>(source), id_n);
     r.source = f.sources.at(source);
@@ -201,8 +191,8 @@ void make_rules(Fixture& f) {
                      R"({"company_industry": {"in": ["software", "fintech"]},
                          "company_size": {"gte": 1000}})",
                      2));
-    R.push_back(rule(f, 0, 1, "s0 north america gold", 90,
-                     R"({"country": ["US", "CA"], "attributes.tier": "gold"})", 3));
+    R.push_back(
+        rule(f, 0, 1, "s0 north america gold", 90, R"({"country": ["US", "CA"], "attributes.tier": "gold"})", 3));
     R.push_back(rule(f, 0, 2, "s0 healthcare or big budget", 80,
                      R"({"any": [{"company_industry": {"eq": "healthcare"}},
                                  {"attributes.budget": {"gte": 50000}}]})",
@@ -211,30 +201,25 @@ void make_rules(Fixture& f) {
                      R"({"company_size": {"between": [50, 999]},
                          "country": {"in": ["GB", "DE", "FR", "NL"]}})",
                      5));
-    R.push_back(rule(f, 0, 4, "s0 campaign leads", 60,
-                     R"({"attributes.campaign": {"exists": true}})", 6));
-    R.push_back(rule(f, 0, 2, "s0 sized, not IN", 10,
-                     R"({"company_size": {"gte": 3}, "country": {"not_in": ["IN"]}})", 7));
+    R.push_back(rule(f, 0, 4, "s0 campaign leads", 60, R"({"attributes.campaign": {"exists": true}})", 6));
+    R.push_back(
+        rule(f, 0, 2, "s0 sized, not IN", 10, R"({"company_size": {"gte": 3}, "country": {"not_in": ["IN"]}})", 7));
 
     // source 1: equal priorities, told apart by created_at and then by id
     R.push_back(rule(f, 1, 1, "s1 industrial", 200,
                      R"({"all": [{"company_industry": ["retail", "manufacturing"]},
                                  {"any": [{"country": "DE"}, {"company_size": {"gt": 2000}}]}]})",
                      1));
-    R.push_back(rule(f, 1, 2, "s1 software (older)", 150,
-                     R"({"company_industry": {"eq": "software"}})", 0x20, 0));
+    R.push_back(rule(f, 1, 2, "s1 software (older)", 150, R"({"company_industry": {"eq": "software"}})", 0x20, 0));
     R.push_back(rule(f, 1, 3, "s1 software or media (newer)", 150,
                      R"({"company_industry": {"in": ["software", "media"]}})", 0x10, 60));
     R.push_back(rule(f, 1, 0, "s1 tiered", 100,
                      R"({"attributes.tier": {"in": ["gold", "silver"]},
                          "company_size": {"gte": 100}})",
                      4));
-    R.push_back(rule(f, 1, 4, "s1 US or GB (larger id)", 50,
-                     R"({"country": {"in": ["US", "GB"]}})", 0xff, 120));
-    R.push_back(rule(f, 1, 0, "s1 US or JP (smaller id)", 50,
-                     R"({"country": {"in": ["US", "JP"]}})", 0x0f, 120));
-    R.push_back(rule(f, 1, 3, "s1 any budget", 20, R"({"attributes.budget": {"exists": true}})",
-                     7));
+    R.push_back(rule(f, 1, 4, "s1 US or GB (larger id)", 50, R"({"country": {"in": ["US", "GB"]}})", 0xff, 120));
+    R.push_back(rule(f, 1, 0, "s1 US or JP (smaller id)", 50, R"({"country": {"in": ["US", "JP"]}})", 0x0f, 120));
+    R.push_back(rule(f, 1, 3, "s1 any budget", 20, R"({"attributes.budget": {"exists": true}})", 7));
     R.push_back(rule(f, 1, 2, "s1 sized", 5, R"({"company_size": {"gte": 10, "lt": 4000}})", 8));
 
     // source 2
@@ -242,26 +227,21 @@ void make_rules(Fixture& f) {
                      R"({"company_industry": {"neq": "retail"},
                          "attributes.budget": {"between": [10000, 100000]}})",
                      1));
-    R.push_back(rule(f, 2, 1, "s2 new cities", 25, R"({"company_location": {"prefix": "new"}})",
-                     2));
+    R.push_back(rule(f, 2, 1, "s2 new cities", 25, R"({"company_location": {"prefix": "new"}})", 2));
     R.push_back(rule(f, 2, 3, "s2 ANZ or small education", 20,
                      R"({"any": [{"country": ["AU", "NZ"]},
                                  {"all": [{"company_industry": "education"},
                                           {"company_size": {"lte": 500}}]}]})",
                      3));
     R.push_back(rule(f, 2, 2, "s2 small partners", 10,
-                     R"({"company_size": {"between": [1, 49]}, "attributes.partner_ok": true})",
-                     4));
-    R.push_back(rule(f, 2, 0, "s2 large with a country", 5,
-                     R"({"country": {"exists": true}, "company_size": {"gte": 8}})", 5));
-    R.push_back(rule(f, 2, 1, "s2 fin-tech", 2, R"({"company_industry": {"contains": "TECH"}})",
-                     6));
+                     R"({"company_size": {"between": [1, 49]}, "attributes.partner_ok": true})", 4));
+    R.push_back(
+        rule(f, 2, 0, "s2 large with a country", 5, R"({"country": {"exists": true}, "company_size": {"gte": 8}})", 5));
+    R.push_back(rule(f, 2, 1, "s2 fin-tech", 2, R"({"company_industry": {"contains": "TECH"}})", 6));
 }
 
 // A column value for a jsonb_to_recordset row: the text, or JSON null for SQL NULL.
-Json text_or_null(const std::optional<std::string>& value) {
-    return value ? Json(*value) : Json();
-}
+Json text_or_null(const std::optional<std::string>& value) { return value ? Json(*value) : Json(); }
 
 }  // namespace
 
@@ -274,13 +254,13 @@ std::string test_uuid(unsigned kind, unsigned long long n) {
 void add_workspaces(Fixture& f, int sources, int partners) {
     for (int i = 0; i < sources; ++i) {
         f.sources.push_back(static_cast<int>(f.workspaces.size()));
-        f.workspaces.push_back({test_uuid(0xa0000000u, f.workspaces.size() + 1),
-                                "Inbound " + std::to_string(i + 1), "internal"});
+        f.workspaces.push_back(
+            {test_uuid(0xa0000000u, f.workspaces.size() + 1), "Inbound " + std::to_string(i + 1), "internal"});
     }
     for (int i = 0; i < partners; ++i) {
         f.partners.push_back(static_cast<int>(f.workspaces.size()));
-        f.workspaces.push_back({test_uuid(0xb0000000u, f.workspaces.size() + 1),
-                                "Partner " + std::to_string(i + 1), "partner"});
+        f.workspaces.push_back(
+            {test_uuid(0xb0000000u, f.workspaces.size() + 1), "Partner " + std::to_string(i + 1), "partner"});
     }
 }
 
@@ -315,8 +295,7 @@ Fixture make_concurrent_fixture(unsigned seed, int lead_count, double duplicate_
         f.leads.push_back(std::move(lead));
     }
     for (int k = 0; k < copies; ++k) {
-        const GeneratedLead& original =
-            f.leads[static_cast<std::size_t>(rng.range(0, originals - 1))];
+        const GeneratedLead& original = f.leads[static_cast<std::size_t>(rng.range(0, originals - 1))];
         GeneratedLead copy;
         copy.id = test_uuid(0x1ead0000u, static_cast<unsigned long long>(originals + k));
         copy.identity = original.identity;
@@ -324,11 +303,9 @@ Fixture make_concurrent_fixture(unsigned seed, int lead_count, double duplicate_
         // a third arrive in another source workspace than the lead they duplicate
         copy.source = original.source;
         if (rng.chance(1.0 / 3)) {
-            copy.source = f.sources[static_cast<std::size_t>(
-                (original.source - f.sources[0] + rng.range(1, 2)) % 3)];
+            copy.source = f.sources[static_cast<std::size_t>((original.source - f.sources[0] + rng.range(1, 2)) % 3)];
         }
-        apply_rewritten_identity(rng, copy.inputs,
-                                 identities[static_cast<std::size_t>(original.identity)]);
+        apply_rewritten_identity(rng, copy.inputs, identities[static_cast<std::size_t>(original.identity)]);
         random_inputs(rng, copy.inputs);
         f.leads.push_back(std::move(copy));
     }
@@ -358,9 +335,7 @@ void insert_rules(pqxx::transaction_base& tx, const Fixture& f) {
     if (f.rules.empty()) return;
     Json rows = Json::array();
     for (const Rule& r : f.rules) {
-        const auto id_of = [&](int workspace) {
-            return f.workspaces.at(static_cast<std::size_t>(workspace)).id;
-        };
+        const auto id_of = [&](int workspace) { return f.workspaces.at(static_cast<std::size_t>(workspace)).id; };
         rows.push_back({{"id", r.id},
                         {"source", id_of(r.source)},
                         {"name", r.name},

@@ -31,8 +31,7 @@ Routed route(Session& session, const std::string& lead_id) {
 
 }  // namespace
 
-TEST_CASE("rules: a committed rule change is used by another connection's next route_lead",
-          "[rules]") {
+TEST_CASE("rules: a committed rule change is used by another connection's next route_lead", "[rules]") {
     TestDatabase db("rules");
     Fixture f;
     add_workspaces(f, 1, 3);
@@ -47,8 +46,7 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
         f.leads.push_back(l);
     }
     const auto lead = [&](int i) { return f.leads[static_cast<std::size_t>(i)].id; };
-    const std::string R1 = test_uuid(0x5e1e0300u, 1), R2 = test_uuid(0x5e1e0300u, 2),
-                      R3 = test_uuid(0x5e1e0300u, 3);
+    const std::string R1 = test_uuid(0x5e1e0300u, 1), R2 = test_uuid(0x5e1e0300u, 2), R3 = test_uuid(0x5e1e0300u, 3);
 
     pqxx::connection editor = db.connect("lead_router_it_editor");
     insert_fixture(editor, f);
@@ -71,23 +69,19 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
         r = route(router, lead(2));  // DE
         CHECK(r.destination == P2);
         CHECK(r.rule == R2);
-        const pqxx::result explained =
-            exec(router, "SELECT rule_id FROM lead_router.explain_route($1)", lead(2));
+        const pqxx::result explained = exec(router, "SELECT rule_id FROM lead_router.explain_route($1)", lead(2));
         REQUIRE(explained.size() == 2u);
         CHECK(explained[0][0].as<std::string>() == R2);
     }
 
-    exec(editor,
-         "UPDATE lead_router.routing_rules SET conditions = '{\"country\": \"FR\"}' WHERE id = $1",
-         R2);
+    exec(editor, "UPDATE lead_router.routing_rules SET conditions = '{\"country\": \"FR\"}' WHERE id = $1", R2);
     {
         INFO("after that rule's conditions changed from DE to FR");
         CHECK(route(router, lead(4)).destination == P1);  // DE
         CHECK(route(router, lead(5)).destination == P2);  // FR
     }
 
-    exec(editor, "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
-         R1, P3);
+    exec(editor, "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1", R1, P3);
     {
         INFO("after the catch-all's destination changed");
         CHECK(route(router, lead(6)).destination == P3);  // DE
@@ -118,9 +112,7 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
         pqxx::work routing{router};
         INFO("inside a transaction, before and after a committed change");
         CHECK(route(routing, lead(9)).destination == P1);
-        exec(editor,
-             "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
-             R3, P2);
+        exec(editor, "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1", R3, P2);
         CHECK(route(routing, lead(10)).destination == P2);
         routing.commit();
     }
@@ -128,9 +120,7 @@ TEST_CASE("rules: a committed rule change is used by another connection's next r
     // an uncommitted change is not used
     {
         pqxx::work editing{editor};
-        exec(editing,
-             "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1",
-             R3, P3);
+        exec(editing, "UPDATE lead_router.routing_rules SET destination_workspace_id = $2 WHERE id = $1", R3, P3);
         INFO("while another transaction's change is uncommitted");
         CHECK(route(router, lead(11)).destination == P2);
         editing.abort();  // ROLLBACK

@@ -85,8 +85,7 @@ void run_script(pqxx::connection& conn, const std::string& relative) {
 // ---- the seed's service --------------------------------------------------------------------
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -112,12 +111,12 @@ struct Lead {
 };
 
 Lead read_lead(pqxx::connection& conn, const std::string& id) {
-    const pqxx::result r = exec(
-        conn,
-        "SELECT source_workspace_id, dedupe_hash, company_industry, company_location, "
-        "       company_domain, attributes ->> 'job_title', company_size, attributes ->> 'lead_score'"
-        "  FROM lead_router.leads WHERE id = $1",
-        id);
+    const pqxx::result r =
+        exec(conn,
+             "SELECT source_workspace_id, dedupe_hash, company_industry, company_location, "
+             "       company_domain, attributes ->> 'job_title', company_size, attributes ->> 'lead_score'"
+             "  FROM lead_router.leads WHERE id = $1",
+             id);
     REQUIRE(r.size() == 1u);
     const pqxx::row row = r[0];
     Lead l;
@@ -140,11 +139,10 @@ struct SeedRule {
 
 // getRoutingRules(workspaceId): the application's table, active rules, priority desc (000)
 std::vector<SeedRule> seed_rules(pqxx::connection& conn, const std::string& workspace_id) {
-    const pqxx::result r = exec(
-        conn,
-        "SELECT id, destination_workspace_id, conditions::text FROM public.lead_routing_rules"
-        " WHERE workspace_id = $1 AND is_active ORDER BY priority DESC, created_at, id",
-        workspace_id);
+    const pqxx::result r = exec(conn,
+                                "SELECT id, destination_workspace_id, conditions::text FROM public.lead_routing_rules"
+                                " WHERE workspace_id = $1 AND is_active ORDER BY priority DESC, created_at, id",
+                                workspace_id);
     std::vector<SeedRule> rules;
     for (const pqxx::row& row : r) {
         rules.push_back({row[0].c_str(), row[1].c_str(), json::parse(row[2].c_str())});
@@ -215,14 +213,12 @@ struct RoutingResult {
 };
 
 // LeadRoutingService.routeLead({ leadId, sourceWorkspaceId, maxRetries }) of seed 001.
-RoutingResult route_lead(pqxx::connection& conn, const std::string& lead_id, int max_retries,
-                         std::mt19937_64& rng) {
+RoutingResult route_lead(pqxx::connection& conn, const std::string& lead_id, int max_retries, std::mt19937_64& rng) {
     const std::string lock_owner = random_uuid(rng);
     RoutingResult out;
     // 1. Acquire lock atomically
     const bool locked =
-        exec(conn, "SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)",
-             lead_id, lock_owner)
+        exec(conn, "SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)", lead_id, lock_owner)
             .at(0)[0]
             .as<bool>();
     if (!locked) {
@@ -232,11 +228,10 @@ RoutingResult route_lead(pqxx::connection& conn, const std::string& lead_id, int
     const Lead lead = read_lead(conn, lead_id);
     // 2. Check cross-partner duplicates
     if (lead.dedupe_hash) {
-        const pqxx::result duplicate =
-            exec(conn,
-                 "SELECT id, workspace_id FROM public.check_cross_partner_duplicate("
-                 "p_dedupe_hash => $1, p_source_workspace_id => $2)",
-                 *lead.dedupe_hash, lead.source_workspace_id);
+        const pqxx::result duplicate = exec(conn,
+                                            "SELECT id, workspace_id FROM public.check_cross_partner_duplicate("
+                                            "p_dedupe_hash => $1, p_source_workspace_id => $2)",
+                                            *lead.dedupe_hash, lead.source_workspace_id);
         if (!duplicate.empty()) {
             // Mark as routed but flag as duplicate
             exec(conn,
@@ -303,8 +298,7 @@ const std::string kRuleBulk = "5eed0c00-0000-4000-8000-000000000005";
 // away with the database.
 class MigratedSeed {
 public:
-    MigratedSeed()
-        : db_("seed"), role_("lr_it_service_role_" + std::to_string(getpid())), conn_(db_.connect()) {
+    MigratedSeed() : db_("seed"), role_("lr_it_service_role_" + std::to_string(getpid())), conn_(db_.connect()) {
         pqxx::connection admin{test_dsn()};
         exec(admin, "CREATE ROLE " + admin.quote_name(role_) + " NOLOGIN BYPASSRLS");
         run_script(conn_, "test/seed/seed_schema.sql");
@@ -333,9 +327,9 @@ private:
 // compat extension in public and grants the service role what README "Security" says.
 void migrate_and_install(MigratedSeed& seed) {
     pqxx::connection& conn = seed.conn();
-    const pqxx::result report =
-        exec(conn, "SELECT object, to_move, cannot_map, detail FROM "
-                   "lead_router.migrate_from_seed_schema('public', false)");
+    const pqxx::result report = exec(conn,
+                                     "SELECT object, to_move, cannot_map, detail FROM "
+                                     "lead_router.migrate_from_seed_schema('public', false)");
     int functions = 0;
     for (const pqxx::row& row : report) {
         const std::string object = row[0].c_str();
@@ -355,20 +349,23 @@ void migrate_and_install(MigratedSeed& seed) {
         }
     }
     CHECK(functions == 7);
-    REQUIRE(scalar_int(conn, "SELECT count(*) FROM pg_available_extensions "
-                             "WHERE name = 'lead_router_seed_compat'") == 1);
+    REQUIRE(scalar_int(conn,
+                       "SELECT count(*) FROM pg_available_extensions "
+                       "WHERE name = 'lead_router_seed_compat'") == 1);
     exec(conn, "CREATE EXTENSION lead_router_seed_compat SCHEMA public");
     const std::string role = conn.quote_name(seed.role());
     exec(conn, "GRANT USAGE ON SCHEMA lead_router TO " + role);
     exec(conn, "GRANT SELECT ON lead_router.leads, lead_router.routing_logs, lead_router.routing_queue TO " + role);
     exec(conn, "GRANT SELECT ON public.lead_routing_rules TO " + role);
-    exec(conn, "GRANT EXECUTE ON FUNCTION lead_router.acquire_routing_lock(uuid, uuid), "
-               "lead_router.complete_routing(uuid, uuid, uuid, uuid), "
-               "lead_router.fail_routing(uuid, text, uuid, integer), "
-               "lead_router.check_cross_partner_duplicate(text, uuid), "
-               "public.acquire_routing_lock(uuid, uuid), public.complete_routing(uuid, uuid, uuid, uuid), "
-               "public.fail_routing(uuid, text, uuid, integer), "
-               "public.check_cross_partner_duplicate(text, uuid) TO " + role);
+    exec(conn,
+         "GRANT EXECUTE ON FUNCTION lead_router.acquire_routing_lock(uuid, uuid), "
+         "lead_router.complete_routing(uuid, uuid, uuid, uuid), "
+         "lead_router.fail_routing(uuid, text, uuid, integer), "
+         "lead_router.check_cross_partner_duplicate(text, uuid), "
+         "public.acquire_routing_lock(uuid, uuid), public.complete_routing(uuid, uuid, uuid, uuid), "
+         "public.fail_routing(uuid, text, uuid, integer), "
+         "public.check_cross_partner_duplicate(text, uuid) TO " +
+             role);
     exec(conn, "SET ROLE " + role);
 }
 
@@ -381,8 +378,7 @@ std::string owner_of(pqxx::connection& conn, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("seed flow: the service's routeLead() through the compat functions after migration",
-          "[seed]") {
+TEST_CASE("seed flow: the service's routeLead() through the compat functions after migration", "[seed]") {
     MigratedSeed seed;
     migrate_and_install(seed);
     pqxx::connection& conn = seed.conn();
@@ -393,29 +389,29 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
     struct Expected {
         int lead;
         bool success;
-        std::string status;       // the lead's routing_status afterwards
-        std::string owner;        // its owner afterwards
-        std::string rule;         // the matched rule, when routed by a rule
+        std::string status;  // the lead's routing_status afterwards
+        std::string owner;   // its owner afterwards
+        std::string rule;    // the matched rule, when routed by a rule
         bool duplicate;
         std::string fail_routing;  // queued / failed, when fail_routing was called
     };
     const std::vector<Expected> expected = {
-        {11, false, "pending", kInbound, "", false, "queued"},    // software, 5 employees: no rule
-        {12, false, "pending", kInbound, "", false, "queued"},    // retail: only an inactive rule
-        {13, false, "failed", kInbound, "", false, "failed"},     // third attempt of three
-        {14, true, "routed", kNorthwind, kRuleBulk, false, ""},   // bulk catch-all (migrated)
+        {11, false, "pending", kInbound, "", false, "queued"},   // software, 5 employees: no rule
+        {12, false, "pending", kInbound, "", false, "queued"},   // retail: only an inactive rule
+        {13, false, "failed", kInbound, "", false, "failed"},    // third attempt of three
+        {14, true, "routed", kNorthwind, kRuleBulk, false, ""},  // bulk catch-all (migrated)
         {15, false, "failed", kInbound, "", false, "failed"},
-        {16, false, "failed", kInbound, "", false, "failed"},     // 4th attempt, maxRetries 3
-        {17, false, "expired", kInbound, "", false, ""},          // past its TTL: not lockable
-        {18, true, "routed", kNorthwind, kRuleBulk, false, ""},   // overdue retry
-        {23, false, "pending", kInbound, "", false, "queued"},    // lock released by the migration
-        {24, true, "routed", kNorthwind, kRuleBulk, false, ""},   // stale lock released
+        {16, false, "failed", kInbound, "", false, "failed"},    // 4th attempt, maxRetries 3
+        {17, false, "expired", kInbound, "", false, ""},         // past its TTL: not lockable
+        {18, true, "routed", kNorthwind, kRuleBulk, false, ""},  // overdue retry
+        {23, false, "pending", kInbound, "", false, "queued"},   // lock released by the migration
+        {24, true, "routed", kNorthwind, kRuleBulk, false, ""},  // stale lock released
         {25, true, "routed", kNorthwind, kRuleSoftware, false, ""},
-        {27, false, "pending", kInbound, "", false, "queued"},    // legacy NULL status
+        {27, false, "pending", kInbound, "", false, "queued"},  // legacy NULL status
         {29, false, "expired", "5eed0a00-0000-4000-8000-000000000003", "", false, ""},
         {30, false, "pending", "5eed0a00-0000-4000-8000-000000000006", "", false, "queued"},
-        {32, true, "routed", kGlobex, "", true, ""},              // Globex has this person (02)
-        {35, true, "routed", kGlobex, "", true, ""},              // ... and this one (03)
+        {32, true, "routed", kGlobex, "", true, ""},  // Globex has this person (02)
+        {35, true, "routed", kGlobex, "", true, ""},  // ... and this one (03)
     };
     for (const Expected& e : expected) {
         INFO("lead " << e.lead);
@@ -441,9 +437,8 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
         pqxx::connection other{dsn_for(scalar(conn, "SELECT current_database()"))};
         exec(other, "SET ROLE " + other.quote_name(seed.role()));
         pqxx::work holding{other};
-        CHECK(exec(holding,
-                   "SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)",
-                   lead(11), random_uuid(rng))
+        CHECK(exec(holding, "SELECT public.acquire_routing_lock(p_lead_id => $1, p_lock_owner => $2)", lead(11),
+                   random_uuid(rng))
                   .at(0)[0]
                   .as<bool>());
         const RoutingResult held = route_lead(conn, lead(11), 3, rng);  // never waits
@@ -453,8 +448,7 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
 
     // Afterwards every invariant the seed's fix was about holds (checked as the admin).
     exec(conn, "RESET ROLE");
-    CHECK_NO_ROWS(conn, "no lead is left locked",
-                  "SELECT id FROM lead_router.leads WHERE routing_status = 'routing'");
+    CHECK_NO_ROWS(conn, "no lead is left locked", "SELECT id FROM lead_router.leads WHERE routing_status = 'routing'");
     CHECK_NO_ROWS(conn, "open retries only for waiting leads, one each",
                   "SELECT q.lead_id FROM lead_router.routing_queue q "
                   "  JOIN lead_router.leads l ON l.id = q.lead_id "
@@ -475,22 +469,21 @@ TEST_CASE("seed flow: the service's routeLead() through the compat functions aft
                   "   AND l.id NOT IN ('5eed1ead-0000-4000-8000-000000000026', '5eed1ead-0000-4000-8000-000000000031') "
                   " GROUP BY l.dedupe_hash HAVING count(DISTINCT l.workspace_id) > 1");
     // each replayed lead's last audit row says what happened to it
-    const pqxx::result audit = exec(
-        conn,
-        "SELECT right(lead_id::text, 2), routing_result FROM ("
-        "  SELECT lead_id, routing_result, row_number() OVER (PARTITION BY lead_id ORDER BY id DESC) AS n"
-        "    FROM lead_router.routing_logs) a WHERE n = 1");
+    const pqxx::result audit =
+        exec(conn,
+             "SELECT right(lead_id::text, 2), routing_result FROM ("
+             "  SELECT lead_id, routing_result, row_number() OVER (PARTITION BY lead_id ORDER BY id DESC) AS n"
+             "    FROM lead_router.routing_logs) a WHERE n = 1");
     std::map<std::string, std::string> last;
     for (const pqxx::row& row : audit) last[row[0].c_str()] = row[1].c_str();
-    CHECK(last["11"] == "retry");      // fail_routing's own audit: 'No matching rule' from the client
+    CHECK(last["11"] == "retry");  // fail_routing's own audit: 'No matching rule' from the client
     CHECK(last["13"] == "failed");
     CHECK(last["14"] == "success");
     CHECK(last["17"] == "expired");
-    CHECK(last["32"] == "success");    // delivered to Globex, which has the person already
+    CHECK(last["32"] == "success");  // delivered to Globex, which has the person already
 }
 
-TEST_CASE("seed flow: a rule the migration could not map is refused until the user supplies it",
-          "[seed]") {
+TEST_CASE("seed flow: a rule the migration could not map is refused until the user supplies it", "[seed]") {
     MigratedSeed seed;
     migrate_and_install(seed);
     pqxx::connection& conn = seed.conn();
@@ -512,9 +505,9 @@ TEST_CASE("seed flow: a rule the migration could not map is refused until the us
     const RoutingResult refused = route_lead(conn, id, 3, rng);
     CHECK_FALSE(refused.success);
     INFO(refused.error);
-    CHECK(refused.error.rfind("22023", 0) == 0);                       // invalid_parameter_value
-    CHECK(refused.error.find(kRuleFintech) != std::string::npos);      // names the rule
-    CHECK(refused.fail_routing == "queued");                           // the service requeued it
+    CHECK(refused.error.rfind("22023", 0) == 0);                   // invalid_parameter_value
+    CHECK(refused.error.find(kRuleFintech) != std::string::npos);  // names the rule
+    CHECK(refused.fail_routing == "queued");                       // the service requeued it
     CHECK(status_of(conn, id) == "pending");
 
     // The user supplies the rule in lead_router's terms (same id, so the service's
@@ -540,6 +533,6 @@ TEST_CASE("seed flow: a rule the migration could not map is refused until the us
     CHECK(owner_of(conn, id) == kNorthwind);
     // and lead_router's own route_lead agrees with the application's evaluator about it
     exec(conn, "RESET ROLE");
-    CHECK(scalar(conn, "SELECT rule_id::text FROM lead_router.explain_route($1) WHERE matched LIMIT 1",
-                 id) == kRuleFintech);
+    CHECK(scalar(conn, "SELECT rule_id::text FROM lead_router.explain_route($1) WHERE matched LIMIT 1", id) ==
+          kRuleFintech);
 }

@@ -23,8 +23,7 @@ namespace lrtest {
 inline std::string test_dsn() {
     const char* dsn = std::getenv("LEAD_ROUTER_TEST_DSN");
     if (dsn == nullptr || *dsn == '\0') {
-        throw std::runtime_error(
-            "LEAD_ROUTER_TEST_DSN is not set: run test/integration/run_integration_tests.sh");
+        throw std::runtime_error("LEAD_ROUTER_TEST_DSN is not set: run test/integration/run_integration_tests.sh");
     }
     return dsn;
 }
@@ -40,9 +39,7 @@ inline std::string conninfo_value(const std::string& value) {
 }
 
 // The server's database `dbname` (later keywords of a connection string override earlier ones).
-inline std::string dsn_for(const std::string& dbname) {
-    return test_dsn() + " dbname=" + conninfo_value(dbname);
-}
+inline std::string dsn_for(const std::string& dbname) { return test_dsn() + " dbname=" + conninfo_value(dbname); }
 
 // One statement in autocommit (its own transaction), or in the transaction given.
 template <typename... Args>
@@ -60,8 +57,7 @@ template <typename Session, typename... Args>
 std::string scalar(Session& session, const std::string& sql, Args&&... args) {
     const pqxx::result r = exec(session, sql, std::forward<Args>(args)...);
     if (r.size() != 1 || r.columns() < 1) {
-        throw std::logic_error("scalar(): expected one row, got " + std::to_string(r.size()) +
-                               " from: " + sql);
+        throw std::logic_error("scalar(): expected one row, got " + std::to_string(r.size()) + " from: " + sql);
     }
     return r[0][0].c_str();
 }
@@ -98,8 +94,7 @@ public:
     // `purpose` becomes part of the database name; it must be a plain identifier.
     explicit TestDatabase(const std::string& purpose) {
         static std::atomic<int> counter{0};
-        name_ =
-            "lr_it_" + purpose + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+        name_ = "lr_it_" + purpose + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
         pqxx::connection admin{test_dsn()};
         // CREATE DATABASE takes no parameters; the name is our own constant, quoted anyway.
         exec(admin, "CREATE DATABASE " + admin.quote_name(name_) + " TEMPLATE template0");
@@ -123,11 +118,9 @@ public:
     // A new connection to this database, with a statement timeout so that a hang in the
     // extension fails the test instead of stalling the suite; `settings` adds more, as
     // "-c name=value ..." (the test's own constants).
-    pqxx::connection connect(const char* application_name = "lead_router_it",
-                             const std::string& settings = "") const {
-        return pqxx::connection{dsn_for(name_) + " application_name=" +
-                                conninfo_value(application_name) + " options=" +
-                                conninfo_value("-c statement_timeout=60s " + settings)};
+    pqxx::connection connect(const char* application_name = "lead_router_it", const std::string& settings = "") const {
+        return pqxx::connection{dsn_for(name_) + " application_name=" + conninfo_value(application_name) +
+                                " options=" + conninfo_value("-c statement_timeout=60s " + settings)};
     }
 
     const std::string& name() const { return name_; }

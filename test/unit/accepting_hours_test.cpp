@@ -26,10 +26,10 @@ TEST_CASE("hours: office hours on weekdays, the next opening after a weekend", "
     std::vector<OpeningSpan> spans;
     for (int day = 1; day <= 5; ++day) spans.push_back({day, at(9), at(17)});
     const AcceptingHours office(spans);
-    CHECK(office.open_at(*tokyo, utc(2026, 12, 1, 1)));    // Tue 10:00 JST
-    CHECK(!office.open_at(*tokyo, utc(2026, 12, 1, 8)));   // Tue 17:00 JST: closed at closing time
+    CHECK(office.open_at(*tokyo, utc(2026, 12, 1, 1)));   // Tue 10:00 JST
+    CHECK(!office.open_at(*tokyo, utc(2026, 12, 1, 8)));  // Tue 17:00 JST: closed at closing time
     CHECK(office.open_at(*tokyo, utc(2026, 12, 1, 7, 59)));
-    CHECK(!office.open_at(*tokyo, utc(2026, 12, 5, 3)));   // Sat 12:00 JST
+    CHECK(!office.open_at(*tokyo, utc(2026, 12, 5, 3)));  // Sat 12:00 JST
     // Friday evening -> Monday 09:00 JST
     const Micros next = office.next_opening(*tokyo, utc(2026, 12, 4, 9));
     CHECK(tokyo->format_weekday_time(next) == "Mon 09:00");

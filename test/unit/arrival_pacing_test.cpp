@@ -25,8 +25,7 @@ TEST_CASE("the adaptive batch follows the original design's steps, capped", "[pa
     REQUIRE(adaptive_batch(10, 0) == 1);
 }
 
-TEST_CASE("the worker goes round again only after a full or deep batch that made progress",
-          "[pacing][again]") {
+TEST_CASE("the worker goes round again only after a full or deep batch that made progress", "[pacing][again]") {
     // a full batch: there may be more
     REQUIRE(go_again({50, 50, 50, 0}));
     // more due than one batch, some taken by other workers meanwhile
@@ -41,8 +40,7 @@ TEST_CASE("the worker goes round again only after a full or deep batch that made
     REQUIRE(go_again({50, 50, 50, 1}));
 }
 
-TEST_CASE("leads held by other sessions are looked at again after a growing delay",
-          "[pacing][held]") {
+TEST_CASE("leads held by other sessions are looked at again after a growing delay", "[pacing][held]") {
     REQUIRE(next_held_delay(0, 10000) == kFirstHeldDelayMs);
     REQUIRE(next_held_delay(kFirstHeldDelayMs, 10000) == 2 * kFirstHeldDelayMs);
     int delay = 0;
@@ -54,8 +52,7 @@ TEST_CASE("leads held by other sessions are looked at again after a growing dela
     REQUIRE(next_held_delay(INT_MAX / 2 + 1, INT_MAX) == INT_MAX);
 }
 
-TEST_CASE("the sleep is the naptime, shortened by the next retry and held leads",
-          "[pacing][sleep]") {
+TEST_CASE("the sleep is the naptime, shortened by the next retry and held leads", "[pacing][sleep]") {
     REQUIRE(sleep_after_round(true, 10000, 0, 0) == 0);
     REQUIRE(sleep_after_round(false, 10000, 0, 0) == 10000);
     REQUIRE(sleep_after_round(false, 10000, 2500, 0) == 2500);
@@ -66,8 +63,7 @@ TEST_CASE("the sleep is the naptime, shortened by the next retry and held leads"
     REQUIRE(sleep_after_round(false, 0, 0, 0) == 1);
 }
 
-TEST_CASE("NOTIFY lead_router_events announces only ids above the last announcement",
-          "[pacing][notify]") {
+TEST_CASE("NOTIFY lead_router_events announces only ids above the last announcement", "[pacing][notify]") {
     // a round that wrote audit rows announces the last id drawn (its own rows included)
     REQUIRE(events_announcement(10, true, 25, 12) == std::optional<std::int64_t>(25));
     // a round that wrote nothing announces the readable horizon
@@ -79,8 +75,7 @@ TEST_CASE("NOTIFY lead_router_events announces only ids above the last announcem
     REQUIRE_FALSE(events_announcement(0, false, 0, 0).has_value());
 }
 
-TEST_CASE("a commit wakes one sleeping worker, or every worker when none sleeps",
-          "[pacing][wake]") {
+TEST_CASE("a commit wakes one sleeping worker, or every worker when none sleeps", "[pacing][wake]") {
     const bool none[4] = {false, false, false, false};
     const bool third[4] = {false, false, true, false};
     const bool all[4] = {true, true, true, true};

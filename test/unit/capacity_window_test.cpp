@@ -71,8 +71,8 @@ TEST_CASE("windows: hours on the wall clock, weeks from Monday, months from the 
 }
 
 TEST_CASE("windows: every instant is in its window, and windows follow one another", "[window]") {
-    const char* zones[] = {"UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe",
-                           "Asia/Kolkata", "America/Havana", "Pacific/Chatham"};
+    const char* zones[] = {"UTC",          "America/New_York", "Europe/London",  "Australia/Lord_Howe",
+                           "Asia/Kolkata", "America/Havana",   "Pacific/Chatham"};
     for (const char* name : zones) {
         const auto z = ZoneClock::load(name);
         REQUIRE(z != nullptr);

@@ -69,7 +69,7 @@ TEST_CASE("distribution: a 23 h and a 25 h day each carry the full daily cap", "
         Micros first, last, next_midnight;
     };
     const Case cases[] = {
-        {utc(2026, 3, 8, 5), utc(2026, 3, 9, 3, 59), utc(2026, 3, 9, 4)},    // 23 h
+        {utc(2026, 3, 8, 5), utc(2026, 3, 9, 3, 59), utc(2026, 3, 9, 4)},     // 23 h
         {utc(2026, 11, 1, 4), utc(2026, 11, 2, 4, 59), utc(2026, 11, 2, 5)},  // 25 h
     };
     for (const Case& c : cases) {
@@ -114,8 +114,8 @@ TEST_CASE("distribution: deferral is due when the first blocking condition ends"
     const Micros now = utc(2026, 12, 1, 12, 20);
     Distributor d(now);
     // A: hourly cap full (ends 13:00 UTC) and daily cap full (ends midnight); B: closed till tomorrow
-    const int a = d.add_destination(partner(*z.utc, {cap(*z.utc, CapPeriod::hour, 1, 1, now),
-                                                     cap(*z.utc, CapPeriod::day, 5, 5, now)}));
+    const int a = d.add_destination(
+        partner(*z.utc, {cap(*z.utc, CapPeriod::hour, 1, 1, now), cap(*z.utc, CapPeriod::day, 5, 5, now)}));
     const int b = d.add_destination(partner(*z.utc, {}, AcceptingHours({{3, at(8), at(9)}})));
     const Distributor::Target targets[] = {{false, a}, {false, b}};
     const auto decision = d.decide(targets, 2);

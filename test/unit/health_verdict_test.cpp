@@ -112,8 +112,7 @@ TEST_CASE("health worker: judged only while retries are due", "[health]") {
     CHECK(assess_health(f).verdict == Verdict::healthy);
 }
 
-TEST_CASE("health maintenance jobs: failed, or not succeeded for twice the period, is degraded",
-          "[health]") {
+TEST_CASE("health maintenance jobs: failed, or not succeeded for twice the period, is degraded", "[health]") {
     HealthFigures f = healthy_figures();
     f.jobs = {job(3600)};
     CHECK(assess_health(f).verdict == Verdict::healthy);
@@ -122,7 +121,8 @@ TEST_CASE("health maintenance jobs: failed, or not succeeded for twice the perio
     f.jobs = {job(2 * 86400 + 1)};
     auto a = assess_health(f);
     CHECK(a.verdict == Verdict::degraded);
-    CHECK(a.reasons.at(0) == "maintenance job lead_router_expire_leads has not succeeded for 172801 s (runs every 1 d)");
+    CHECK(a.reasons.at(0) ==
+          "maintenance job lead_router_expire_leads has not succeeded for 172801 s (runs every 1 d)");
     f.jobs = {job(60, true)};
     f.jobs[0].last_error = "ERROR:  boom";
     a = assess_health(f);

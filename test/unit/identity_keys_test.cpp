@@ -64,8 +64,7 @@ TEST_CASE("absent parts have no key; all absent, no combined key", "[identity][k
     CHECK(company_only.combined);
 }
 
-TEST_CASE("the combined key frames its parts with U+001F, which no part can contain",
-          "[identity][keys][framing]") {
+TEST_CASE("the combined key frames its parts with U+001F, which no part can contain", "[identity][keys][framing]") {
     const auto h = [](std::string_view e, std::string_view p, std::string_view c) {
         return dedupe_hash(IdentityInput{e, p, c, "", EmailCanonicalization::none});
     };
@@ -73,7 +72,14 @@ TEST_CASE("the combined key frames its parts with U+001F, which no part can cont
     CHECK(h("a", "", "b c") != h("a b", "", "c"));
     CHECK(h("a1", "", "") != h("a", "1", ""));
     CHECK(h("a", "12", "") != h("a1", "2", ""));
-    const std::string forged = canonical_identity(IdentityInput{"a\x1F" "5\x1F" "b", "", "", "", {}});
+    const std::string forged =
+        canonical_identity(IdentityInput{"a\x1F"
+                                         "5\x1F"
+                                         "b",
+                                         "",
+                                         "",
+                                         "",
+                                         {}});
     CHECK(forged == "a5b\x1F\x1F");
     CHECK(std::count(forged.begin(), forged.end(), '\x1F') == 2);
 }
@@ -81,7 +87,8 @@ TEST_CASE("the combined key frames its parts with U+001F, which no part can cont
 TEST_CASE("the combined key of a known identity", "[identity][keys]") {
     const auto h = dedupe_hash(IdentityInput{"John.Doe@Example.com", "+1 555 010 0199", "ACME Corp", "", {}});
     REQUIRE(h);
-    CHECK(*h == sha256_hex("john.doe@example.com\x1F+15550100199\x1F" "acme corp"));
+    CHECK(*h == sha256_hex("john.doe@example.com\x1F+15550100199\x1F"
+                           "acme corp"));
     CHECK(h->size() == 64);
 }
 

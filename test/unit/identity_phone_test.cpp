@@ -7,8 +7,8 @@
 #include "core/identity_normalizer.h"
 #include "core/user_error.h"
 
-using lead_router::core::NormalizedPhone;
 using lead_router::core::normalize_phone;
+using lead_router::core::NormalizedPhone;
 using lead_router::core::phone_region;
 
 namespace {
@@ -60,7 +60,10 @@ TEST_CASE("phone: no digits is no phone", "[identity][phone]") {
 }
 
 TEST_CASE("phone: invalid UTF-8 is refused with 22021", "[identity][phone][utf8]") {
-    CHECK_THROWS_WITH(normalize_phone("555\xFF" "0100", "US"), "phone is not valid UTF-8");
+    CHECK_THROWS_WITH(normalize_phone("555\xFF"
+                                      "0100",
+                                      "US"),
+                      "phone is not valid UTF-8");
 }
 
 TEST_CASE("phone: normalising its own output changes nothing", "[identity][phone][idempotent]") {

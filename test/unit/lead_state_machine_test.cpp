@@ -12,8 +12,8 @@ using lead_router::core::LeadStatus;
 using lead_router::core::transition_allowed;
 
 TEST_CASE("the state machine allows exactly the documented transitions", "[state]") {
-    constexpr LeadStatus kAll[] = {LeadStatus::pending, LeadStatus::routing, LeadStatus::routed,
-                                   LeadStatus::failed, LeadStatus::expired};
+    constexpr LeadStatus kAll[] = {LeadStatus::pending, LeadStatus::routing, LeadStatus::routed, LeadStatus::failed,
+                                   LeadStatus::expired};
     // rows: from; columns: to (pending, routing, routed, failed, expired)
     constexpr bool kAllowed[5][5] = {
         /* pending */ {true, true, true, true, true},

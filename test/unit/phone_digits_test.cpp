@@ -12,9 +12,7 @@ using lead_router::core::phone_digits;
 
 namespace {
 
-bool only_ascii_digits(const std::string& s) {
-    return s.find_first_not_of("0123456789") == std::string::npos;
-}
+bool only_ascii_digits(const std::string& s) { return s.find_first_not_of("0123456789") == std::string::npos; }
 
 }  // namespace
 
@@ -26,9 +24,10 @@ TEST_CASE("phone punctuation and spaces are removed", "[phone][digits]") {
     REQUIRE(phone_digits("\u00A0\u3000555\u2009010\u00A00199\t") == "5550100199");
 }
 
-TEST_CASE("phone +1 (555) 010-0199, 001 555 010 0199 and 1-555-010-0199 are all 15550100199 "
-          "(a leading + or 00 is dropped, the country code kept)",
-          "[phone][digits][prefix]") {
+TEST_CASE(
+    "phone +1 (555) 010-0199, 001 555 010 0199 and 1-555-010-0199 are all 15550100199 "
+    "(a leading + or 00 is dropped, the country code kept)",
+    "[phone][digits][prefix]") {
     REQUIRE(phone_digits("+1 (555) 010-0199") == "15550100199");
     REQUIRE(phone_digits("001 555 010 0199") == "15550100199");
     REQUIRE(phone_digits("1-555-010-0199") == "15550100199");
@@ -67,17 +66,13 @@ TEST_CASE("phone extension after x, ext or # is dropped", "[phone][digits][exten
     REQUIRE(phone_digits("555-0100 x12") == phone_digits("555-0100"));
 }
 
-TEST_CASE("phone fullwidth, Arabic-Indic and Eastern Arabic-Indic digits count as digits",
-          "[phone][digits][unicode]") {
-    REQUIRE(phone_digits("\uFF10\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18\uFF19") ==
-            "0123456789");
+TEST_CASE("phone fullwidth, Arabic-Indic and Eastern Arabic-Indic digits count as digits", "[phone][digits][unicode]") {
+    REQUIRE(phone_digits("\uFF10\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18\uFF19") == "0123456789");
     // Fullwidth plus is an international prefix like '+'.
     REQUIRE(phone_digits("\uFF0B\uFF11 \uFF15\uFF15\uFF15 \uFF10\uFF11\uFF10 "
-                            "\uFF10\uFF11\uFF19\uFF19") == "15550100199");
-    REQUIRE(phone_digits("\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669") ==
-            "0123456789");
-    REQUIRE(phone_digits("\u06F0\u06F1\u06F2\u06F3\u06F4\u06F5\u06F6\u06F7\u06F8\u06F9") ==
-            "0123456789");
+                         "\uFF10\uFF11\uFF19\uFF19") == "15550100199");
+    REQUIRE(phone_digits("\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669") == "0123456789");
+    REQUIRE(phone_digits("\u06F0\u06F1\u06F2\u06F3\u06F4\u06F5\u06F6\u06F7\u06F8\u06F9") == "0123456789");
     // Mixed scripts in one number.
     REQUIRE(phone_digits("+1 \u0665\u0665\u0665 \uFF10\uFF11\uFF10 0199") == "15550100199");
 }
@@ -99,23 +94,25 @@ TEST_CASE("phone letters are ignored", "[phone][digits]") {
     REQUIRE(phone_digits("\u0422\u0415\u041B 555 0100") == "5550100");  // Cyrillic "TEL"
 }
 
-TEST_CASE("phone x inside a vanity word is a letter, not an extension marker",
-          "[phone][digits]") {
+TEST_CASE("phone x inside a vanity word is a letter, not an extension marker", "[phone][digits]") {
     REQUIRE(phone_digits("1-800-BOX-1234") == "18001234");
     REQUIRE(phone_digits("1-800-FAX-NOW-5") == "18005");
     REQUIRE(phone_digits("1-800-555-0100x7") == "18005550100");
     REQUIRE(phone_digits("1-800-555-0100 X 7") == "18005550100");
 }
 
-TEST_CASE("phone invalid UTF-8 does not crash, is deterministic and invents no digits",
-          "[phone][digits][utf8]") {
+TEST_CASE("phone invalid UTF-8 does not crash, is deterministic and invents no digits", "[phone][digits][utf8]") {
     REQUIRE(phone_digits("\xFF\xFE").empty());
-    REQUIRE(phone_digits("5\xC3" "5") == "55");          // truncated lead keeps the next digit
-    REQUIRE(phone_digits("\xC0\xB1").empty());           // overlong '1' is not a digit
-    REQUIRE(phone_digits("\xE0\x80\xB1").empty());       // overlong '1' again
-    REQUIRE(phone_digits("\xEF\xBC" "1") == "1");        // truncated fullwidth digit
-    REQUIRE(phone_digits("\xED\xA0\x80" "7") == "7");    // surrogate skipped
-    REQUIRE(phone_digits("\xD9" "\xA0") == "0");         // control: a valid U+0660 is a digit
+    REQUIRE(phone_digits("5\xC3"
+                         "5") == "55");             // truncated lead keeps the next digit
+    REQUIRE(phone_digits("\xC0\xB1").empty());      // overlong '1' is not a digit
+    REQUIRE(phone_digits("\xE0\x80\xB1").empty());  // overlong '1' again
+    REQUIRE(phone_digits("\xEF\xBC"
+                         "1") == "1");  // truncated fullwidth digit
+    REQUIRE(phone_digits("\xED\xA0\x80"
+                         "7") == "7");  // surrogate skipped
+    REQUIRE(phone_digits("\xD9"
+                         "\xA0") == "0");  // control: a valid U+0660 is a digit
 
     // Fuzz: bytes that can never form a valid multi-byte sequence and are not ASCII digits
     // must produce no digits at all; arbitrary bytes only ever produce ASCII digits, the

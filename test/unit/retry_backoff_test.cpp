@@ -26,8 +26,7 @@ const double kJustBelowOne = std::nextafter(1.0, 0.0);
 
 }  // namespace
 
-TEST_CASE("backoff base is 1 min, 5 min, 15 min, 1 h after failed attempts 1 to 4, then stays 1 h",
-          "[backoff][base]") {
+TEST_CASE("backoff base is 1 min, 5 min, 15 min, 1 h after failed attempts 1 to 4, then stays 1 h", "[backoff][base]") {
     REQUIRE(backoff_base_seconds(1) == 60);
     REQUIRE(backoff_base_seconds(2) == 300);
     REQUIRE(backoff_base_seconds(3) == 900);
@@ -48,8 +47,7 @@ TEST_CASE("backoff base for attempt 0 or negative is the first step, 60 s", "[ba
     REQUIRE(backoff_delay_us(0, 0.5) == 60 * kMicros);
 }
 
-TEST_CASE("backoff delay with unit_random 0.5 is exactly the base, in microseconds",
-          "[backoff][jitter]") {
+TEST_CASE("backoff delay with unit_random 0.5 is exactly the base, in microseconds", "[backoff][jitter]") {
     REQUIRE(backoff_delay_us(1, 0.5) == 60 * kMicros);
     REQUIRE(backoff_delay_us(2, 0.5) == 300 * kMicros);
     REQUIRE(backoff_delay_us(3, 0.5) == 900 * kMicros);
@@ -66,8 +64,7 @@ TEST_CASE("backoff delay with unit_random 0 is exactly 10 % below the base", "[b
     REQUIRE(backoff_delay_us(4, 0.0) == 3240 * kMicros);
 }
 
-TEST_CASE("backoff delay with unit_random near 1 is just under (at most) 10 % above the base",
-          "[backoff][jitter]") {
+TEST_CASE("backoff delay with unit_random near 1 is just under (at most) 10 % above the base", "[backoff][jitter]") {
     for (int attempt = 1; attempt <= 6; ++attempt) {
         INFO("attempt " << attempt);
         const std::int64_t base_us = backoff_base_seconds(attempt) * kMicros;
@@ -112,8 +109,7 @@ TEST_CASE("backoff delay is monotonic non-decreasing in unit_random", "[backoff]
     REQUIRE(decreasing == 0);
 }
 
-TEST_CASE("backoff delay clamps out-of-range unit_random (negative, 1, 2, NaN, infinity)",
-          "[backoff][jitter][clamp]") {
+TEST_CASE("backoff delay clamps out-of-range unit_random (negative, 1, 2, NaN, infinity)", "[backoff][jitter][clamp]") {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
     for (int attempt = 1; attempt <= 5; ++attempt) {
@@ -133,8 +129,7 @@ TEST_CASE("backoff delay clamps out-of-range unit_random (negative, 1, 2, NaN, i
     }
 }
 
-TEST_CASE("backoff jitter is real: 10,000 fixed-seed draws spread over nearly the whole band",
-          "[backoff][jitter]") {
+TEST_CASE("backoff jitter is real: 10,000 fixed-seed draws spread over nearly the whole band", "[backoff][jitter]") {
     std::mt19937 rng(12345u);  // the engine's output is fully specified by the standard
     for (int attempt = 1; attempt <= 4; ++attempt) {
         INFO("attempt " << attempt);

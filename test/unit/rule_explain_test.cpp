@@ -12,8 +12,7 @@
 
 using namespace rule_test;  // Lead, spec, one_rule, matches, explain, pred; core names
 
-TEST_CASE("rules are evaluated by priority desc, created_at asc, then id bytewise",
-          "[rules][match][order]") {
+TEST_CASE("rules are evaluated by priority desc, created_at asc, then id bytewise", "[rules][match][order]") {
     std::vector<std::pair<RuleSpec, Json>> rules;
     rules.emplace_back(spec("low", 1, 0, 1), parse_json("{}"));
     rules.emplace_back(spec("newer", 10, 200, 2), parse_json("{}"));
@@ -37,8 +36,7 @@ TEST_CASE("rules are evaluated by priority desc, created_at asc, then id bytewis
 
 TEST_CASE("a rule whose destination is not usable is skipped", "[rules][match][destination]") {
     std::vector<std::pair<RuleSpec, Json>> rules;
-    rules.emplace_back(spec("retired partner", 10, 0, 1, false),
-                       parse_json(R"({"country": "US"})"));
+    rules.emplace_back(spec("retired partner", 10, 0, 1, false), parse_json(R"({"country": "US"})"));
     rules.emplace_back(spec("fallback", 0, 0, 2), parse_json(R"({"country": {"exists": true}})"));
     const RuleSet set(std::move(rules));
     const Lead us_lead(R"({"country": "US"})");
@@ -55,18 +53,16 @@ TEST_CASE("a rule whose destination is not usable is skipped", "[rules][match][d
 }
 
 TEST_CASE("explain of a matching rule", "[rules][explain]") {
-    const Explanation e = explain(R"({"country": "US", "company_size": {"gt": 1}})",
-                                  R"({"country": "us", "company_size": 2})");
+    const Explanation e =
+        explain(R"({"country": "US", "company_size": {"gt": 1}})", R"({"country": "us", "company_size": 2})");
     CHECK(e.matched);
     CHECK(e.failed_path.empty());
     CHECK(e.expected.empty());
     CHECK(e.actual.empty());
 }
 
-TEST_CASE("explain names the failing predicate, its operand and the lead's value",
-          "[rules][explain]") {
-    Explanation e =
-        explain(R"({"company_size": {"between": [10, 500]}})", R"({"company_size": 800})");
+TEST_CASE("explain names the failing predicate, its operand and the lead's value", "[rules][explain]") {
+    Explanation e = explain(R"({"company_size": {"between": [10, 500]}})", R"({"company_size": 800})");
     CHECK_FALSE(e.matched);
     CHECK(e.failed_path == "conditions.company_size.between");
     CHECK(e.expected == "between [10, 500]");
@@ -103,14 +99,10 @@ TEST_CASE("explain names the failing predicate, its operand and the lead's value
 TEST_CASE("explain reports the first failing predicate in document order", "[rules][explain]") {
     const std::string rule =
         R"({"country": "US", "company_size": {"gte": 10, "lte": 100}, "email": {"contains": "@"}})";
-    CHECK(explain(rule, R"({"country": "DE", "company_size": 5})").failed_path ==
-          "conditions.country");
-    CHECK(explain(rule, R"({"country": "US", "company_size": 5})").failed_path ==
-          "conditions.company_size.gte");
-    CHECK(explain(rule, R"({"country": "US", "company_size": 500})").failed_path ==
-          "conditions.company_size.lte");
-    CHECK(explain(rule, R"({"country": "US", "company_size": 50})").failed_path ==
-          "conditions.email.contains");
+    CHECK(explain(rule, R"({"country": "DE", "company_size": 5})").failed_path == "conditions.country");
+    CHECK(explain(rule, R"({"country": "US", "company_size": 5})").failed_path == "conditions.company_size.gte");
+    CHECK(explain(rule, R"({"country": "US", "company_size": 500})").failed_path == "conditions.company_size.lte");
+    CHECK(explain(rule, R"({"country": "US", "company_size": 50})").failed_path == "conditions.email.contains");
     const Explanation e = explain(R"({"all": [{"country": "US"}, {"email": {"prefix": "a"}}]})",
                                   R"({"country": "US", "email": "bob@x"})");
     CHECK(e.failed_path == "conditions.all[1].email.prefix");
@@ -119,9 +111,9 @@ TEST_CASE("explain reports the first failing predicate in document order", "[rul
 }
 
 TEST_CASE("explain reports a failing any group as a whole", "[rules][explain][groups]") {
-    Explanation e = explain(
-        R"({"any": [{"attributes.budget": {"gte": 10000}}, {"attributes.referral": {"exists": true}}]})",
-        R"({"attributes.budget": 5000})");
+    Explanation e =
+        explain(R"({"any": [{"attributes.budget": {"gte": 10000}}, {"attributes.referral": {"exists": true}}]})",
+                R"({"attributes.budget": 5000})");
     CHECK_FALSE(e.matched);
     CHECK(e.failed_path == "conditions.any");
     CHECK(e.expected == "any of 2 alternatives");
@@ -135,8 +127,7 @@ TEST_CASE("explain reports a failing any group as a whole", "[rules][explain][gr
     CHECK(e.expected == "any of 1 alternative");
 
     // Inside a failing alternative only the group is reported, not its members.
-    e = explain(R"({"any": [{"any": [{"country": "US"}]}, {"country": "CA"}]})",
-                R"({"country": "DE"})");
+    e = explain(R"({"any": [{"any": [{"country": "US"}]}, {"country": "CA"}]})", R"({"country": "DE"})");
     CHECK(e.failed_path == "conditions.any");
     CHECK(e.expected == "any of 2 alternatives");
 }
@@ -154,14 +145,11 @@ TEST_CASE("explain of a rule whose destination is not usable", "[rules][explain]
 
 TEST_CASE("fields() lists each field once, in first-seen evaluation order", "[rules][fields]") {
     std::vector<std::pair<RuleSpec, Json>> rules;
-    rules.emplace_back(
-        spec("second", 1, 0, 1),
-        parse_json(R"({"country": "US", "attributes.country": "x", "company_size": 1})"));
-    rules.emplace_back(
-        spec("first", 2, 0, 2, false),
-        parse_json(R"({"any": [{"attributes.plan.tier": 1}], "country": {"neq": "CA"}})"));
-    rules.emplace_back(spec("third", 0, 0, 3),
-                       parse_json(R"({"company_size": {"gt": 5}, "email": "a"})"));
+    rules.emplace_back(spec("second", 1, 0, 1),
+                       parse_json(R"({"country": "US", "attributes.country": "x", "company_size": 1})"));
+    rules.emplace_back(spec("first", 2, 0, 2, false),
+                       parse_json(R"({"any": [{"attributes.plan.tier": 1}], "country": {"neq": "CA"}})"));
+    rules.emplace_back(spec("third", 0, 0, 3), parse_json(R"({"company_size": {"gt": 5}, "email": "a"})"));
     const RuleSet set(std::move(rules));
     const std::vector<FieldRef>& f = set.fields();
     REQUIRE(f.size() == 5);

@@ -32,12 +32,8 @@ void* operator new[](std::size_t size) {
     if (void* p = counted_malloc(size)) return p;
     throw std::bad_alloc();
 }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    return counted_malloc(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return counted_malloc(size);
-}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_malloc(size); }
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_malloc(size); }
 // These replacements pair malloc with free by design; g++ sees only the free.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
@@ -68,8 +64,7 @@ TEST_CASE("text eq/neq ignore ASCII case", "[rules][match][text]") {
     CHECK(matches(R"({"company_name": {"eq": ""}})", R"({"company_name": ""})"));
 }
 
-TEST_CASE("text eq folds with NFKC case folding in every script: \"ÉCOLE\" equals \"école\"",
-          "[rules][match][text]") {
+TEST_CASE("text eq folds with NFKC case folding in every script: \"ÉCOLE\" equals \"école\"", "[rules][match][text]") {
     CHECK(matches(R"({"company_name": "ÉCOLE"})", R"({"company_name": "école"})"));
     CHECK(matches(R"({"company_name": "école"})", R"({"company_name": "ÉCOLE"})"));
     CHECK(matches(R"({"company_location": "ΑΘΗΝΑ"})", R"({"company_location": "αθηνα"})"));
@@ -146,13 +141,10 @@ TEST_CASE("text between is inclusive and case-insensitive", "[rules][match][text
 }
 
 TEST_CASE("prefix is case-insensitive and needs the whole prefix", "[rules][match][text]") {
-    CHECK(matches(R"({"company_domain": {"prefix": "Shop"}})",
-                  R"({"company_domain": "SHOPIFY.com"})"));
+    CHECK(matches(R"({"company_domain": {"prefix": "Shop"}})", R"({"company_domain": "SHOPIFY.com"})"));
     CHECK(matches(R"({"company_domain": {"prefix": "shop"}})", R"({"company_domain": "shop"})"));
-    CHECK_FALSE(
-        matches(R"({"company_domain": {"prefix": "shopify"}})", R"({"company_domain": "shop"})"));
-    CHECK_FALSE(
-        matches(R"({"company_domain": {"prefix": "hop"}})", R"({"company_domain": "shop"})"));
+    CHECK_FALSE(matches(R"({"company_domain": {"prefix": "shopify"}})", R"({"company_domain": "shop"})"));
+    CHECK_FALSE(matches(R"({"company_domain": {"prefix": "hop"}})", R"({"company_domain": "shop"})"));
     CHECK(matches(R"({"company_name": {"prefix": "élan"}})", R"({"company_name": "ÉLAN VITAL"})"));
     CHECK(matches(R"({"company_name": {"prefix": "İst"}})", R"({"company_name": "İSTANBUL"})"));
 }
@@ -167,10 +159,8 @@ TEST_CASE("contains is case-insensitive and finds overlapping matches", "[rules]
     CHECK_FALSE(matches(R"({"email": {"contains": "abac"}})", R"({"email": "ababab"})"));
     CHECK(matches(R"({"email": {"contains": "x"}})", R"({"email": "x"})"));
     CHECK_FALSE(matches(R"({"email": {"contains": "xy"}})", R"({"email": "x"})"));
-    CHECK(matches(R"({"company_name": {"contains": "ÉCOLE"}})",
-                  R"({"company_name": "la grande école"})"));
-    CHECK(matches(R"({"company_name": {"contains": "株式"}})",
-                  R"({"company_name": "トヨタ株式会社"})"));
+    CHECK(matches(R"({"company_name": {"contains": "ÉCOLE"}})", R"({"company_name": "la grande école"})"));
+    CHECK(matches(R"({"company_name": {"contains": "株式"}})", R"({"company_name": "トヨタ株式会社"})"));
 }
 
 TEST_CASE("number column: every operator, boundaries included", "[rules][match][number]") {
@@ -276,8 +266,7 @@ TEST_CASE("attribute with a number value", "[rules][match][attributes]") {
     CHECK_FALSE(matches(pred("attributes.score", "contains", "\"7\""), lead));
 }
 
-TEST_CASE("attribute with a boolean value: only eq, neq, in, not_in can hold",
-          "[rules][match][attributes]") {
+TEST_CASE("attribute with a boolean value: only eq, neq, in, not_in can hold", "[rules][match][attributes]") {
     const std::string yes = R"({"attributes.vip": true})";
     const std::string no = R"({"attributes.vip": false})";
     CHECK(matches(pred("attributes.vip", "eq", "true"), yes));
@@ -294,8 +283,7 @@ TEST_CASE("attribute with a boolean value: only eq, neq, in, not_in can hold",
     CHECK(matches(R"({"attributes.vip": true})", yes));  // shorthand
 }
 
-TEST_CASE("attribute with an array or object value: present, never equal",
-          "[rules][match][attributes]") {
+TEST_CASE("attribute with an array or object value: present, never equal", "[rules][match][attributes]") {
     for (const char* value : {"[1, 2]", "{\"a\": 1}", "[]"}) {
         const std::string lead = std::string("{\"attributes.tags\": ") + value + "}";
         CHECK_FALSE(matches(pred("attributes.tags", "eq", "1"), lead));
@@ -309,8 +297,7 @@ TEST_CASE("attribute with an array or object value: present, never equal",
     }
 }
 
-TEST_CASE("a mixed-type in-list compares each value with operands of its own type",
-          "[rules][match][attributes]") {
+TEST_CASE("a mixed-type in-list compares each value with operands of its own type", "[rules][match][attributes]") {
     const std::string in = pred("attributes.v", "in", R"([true, 5, "five", 2.5, "A"])");
     CHECK(matches(in, R"({"attributes.v": 5})"));
     CHECK(matches(in, R"({"attributes.v": "FIVE"})"));
@@ -327,8 +314,7 @@ TEST_CASE("a mixed-type in-list compares each value with operands of its own typ
     CHECK_FALSE(matches(not_in, R"({"attributes.v": "1"})"));
 }
 
-TEST_CASE("lead text that is not valid UTF-8 is compared bytewise after every code point",
-          "[rules][match][text]") {
+TEST_CASE("lead text that is not valid UTF-8 is compared bytewise after every code point", "[rules][match][text]") {
     const auto text_value = [](const char* bytes) {
         Value v;
         v.kind = Value::Kind::text;
@@ -380,8 +366,10 @@ TEST_CASE("shorthands mean eq and in", "[rules][match][shorthand]") {
     CHECK(held == 8);
 }
 
-TEST_CASE("operators of one field and fields of one object are all conjuncts; of duplicate keys "
-          "the last counts, as in jsonb", "[rules][match]") {
+TEST_CASE(
+    "operators of one field and fields of one object are all conjuncts; of duplicate keys "
+    "the last counts, as in jsonb",
+    "[rules][match]") {
     const std::string range = R"({"company_size": {"gte": 10, "lt": 500}})";
     CHECK(matches(range, R"({"company_size": 10})"));
     CHECK_FALSE(matches(range, R"({"company_size": 500})"));
@@ -400,8 +388,7 @@ TEST_CASE("operators of one field and fields of one object are all conjuncts; of
     CHECK_FALSE(matches(two_anys, R"({"country": "CA", "company_size": 3})"));
 }
 
-TEST_CASE("any needs one alternative, all needs every one, and they nest",
-          "[rules][match][groups]") {
+TEST_CASE("any needs one alternative, all needs every one, and they nest", "[rules][match][groups]") {
     const std::string any = R"({"any": [{"country": "US"}, {"company_size": {"gte": 1000}}]})";
     CHECK(matches(any, R"({"country": "US"})"));
     CHECK(matches(any, R"({"company_size": 5000})"));
@@ -419,16 +406,14 @@ TEST_CASE("any needs one alternative, all needs every one, and they nest",
     CHECK_FALSE(matches(nested, R"({"country": "DE", "company_size": 50})"));
     CHECK_FALSE(matches(nested, R"({"country": "FR", "company_size": 5})"));
     // An alternative with several members needs all of them; an empty alternative holds.
-    CHECK_FALSE(
-        matches(R"({"any": [{"country": "DE", "company_size": 1}]})", R"({"country": "DE"})"));
+    CHECK_FALSE(matches(R"({"any": [{"country": "DE", "company_size": 1}]})", R"({"country": "DE"})"));
     CHECK(matches(R"({"any": [{"country": "FR"}, {}]})", R"({"country": "DE"})"));
 }
 
 TEST_CASE("eight levels of nesting evaluate like one", "[rules][match][groups]") {
     std::string deep = R"({"country": "DE"})";
     for (int i = 0; i < 8; ++i) {
-        deep =
-            std::string(i % 2 ? "{\"all\": [" : "{\"any\": [{\"country\": \"XX\"}, ") + deep + "]}";
+        deep = std::string(i % 2 ? "{\"all\": [" : "{\"any\": [{\"country\": \"XX\"}, ") + deep + "]}";
     }
     CHECK(matches(deep, R"({"country": "de"})"));
     CHECK_FALSE(matches(deep, R"({"country": "fr"})"));
@@ -451,8 +436,7 @@ TEST_CASE("match allocates nothing for ASCII lead text", "[rules][match][perform
     std::vector<std::pair<RuleSpec, Json>> rules;
     rules.emplace_back(spec("a", 3, 0, 1), parse_json(R"({"company_name": {"contains": "ECOLE"},
         "country": {"in": ["US", "CA", "DE", "FR", "IT", "ES", "PT", "NL", "BE", "AT"]}})"));
-    rules.emplace_back(spec("b", 2, 0, 2),
-                       parse_json(R"({"any": [{"company_size": {"between": [1, 9]}},
+    rules.emplace_back(spec("b", 2, 0, 2), parse_json(R"({"any": [{"company_size": {"between": [1, 9]}},
         {"attributes.tier": {"not_in": [1, "gold", true]}, "email": {"prefix": "Sales"}}]})"));
     rules.emplace_back(spec("c", 1, 0, 3), parse_json(R"({"company_location": {"gt": "m"}})"));
     const RuleSet set(std::move(rules));

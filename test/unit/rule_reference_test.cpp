@@ -43,13 +43,12 @@ struct Field {
 };
 
 const Field kFields[] = {
-    {"country", FieldType::text},         {"company_industry", FieldType::text},
-    {"company_size", FieldType::number},  {"attributes.plan", FieldType::any},
-    {"attributes.score", FieldType::any}, {"attributes.vip", FieldType::any},
+    {"country", FieldType::text},        {"company_industry", FieldType::text}, {"company_size", FieldType::number},
+    {"attributes.plan", FieldType::any}, {"attributes.score", FieldType::any},  {"attributes.vip", FieldType::any},
 };
 
 const char* const kWords[] = {
-    "us", "US", "de", "DE", "b", "Z", "a", "ab", "abab", "AbA",
+    "us",       "US",   "de",   "DE",    "b",     "Z",     "a",     "ab",    "abab",   "AbA",
     "software", "Soft", "WARE", "École", "école", "ÉCOLE", "Ωmega", "ωMEGA", "москва", "",
 };
 
@@ -91,16 +90,26 @@ public:
         for (const Field& field : kFields) {
             if (chance(20)) continue;  // missing
             RefValue v;
-            const int kind = field.type == FieldType::text     ? 0
-                             : field.type == FieldType::number ? 1
-                                                               : pick(6);
+            const int kind = field.type == FieldType::text ? 0 : field.type == FieldType::number ? 1 : pick(6);
             switch (kind) {
-                case 0: v.kind = RefValue::Kind::text, v.text = word(); break;
-                case 1: v.kind = RefValue::Kind::number, v.number = number(); break;
-                case 2: v.kind = RefValue::Kind::boolean, v.boolean = chance(50); break;
-                case 3: v.kind = RefValue::Kind::other; break;    // an array or object
-                case 4: v.kind = RefValue::Kind::missing; break;  // JSON null
-                default: v.kind = RefValue::Kind::text, v.text = word(); break;
+                case 0:
+                    v.kind = RefValue::Kind::text, v.text = word();
+                    break;
+                case 1:
+                    v.kind = RefValue::Kind::number, v.number = number();
+                    break;
+                case 2:
+                    v.kind = RefValue::Kind::boolean, v.boolean = chance(50);
+                    break;
+                case 3:
+                    v.kind = RefValue::Kind::other;
+                    break;  // an array or object
+                case 4:
+                    v.kind = RefValue::Kind::missing;
+                    break;  // JSON null
+                default:
+                    v.kind = RefValue::Kind::text, v.text = word();
+                    break;
             }
             lead[field.name] = v;
         }
@@ -129,9 +138,12 @@ private:
         if (type == FieldType::text) return quote(word());
         if (type == FieldType::number) return number_json(number());
         switch (pick(3)) {
-            case 0: return quote(word());
-            case 1: return number_json(number());
-            default: return chance(50) ? "true" : "false";
+            case 0:
+                return quote(word());
+            case 1:
+                return number_json(number());
+            default:
+                return chance(50) ? "true" : "false";
         }
     }
 
@@ -187,22 +199,26 @@ private:
 std::vector<core::Value> values_for(const core::RuleSet& rules, const RefLead& lead) {
     std::vector<core::Value> values;
     for (const core::FieldRef& field : rules.fields()) {
-        const std::string key =
-            field.kind == core::FieldRef::Kind::attribute ? "attributes." + field.name : field.name;
+        const std::string key = field.kind == core::FieldRef::Kind::attribute ? "attributes." + field.name : field.name;
         core::Value v;
         const auto found = lead.find(key);
         if (found != lead.end()) {
             const RefValue& r = found->second;
             switch (r.kind) {
-                case RefValue::Kind::missing: break;
-                case RefValue::Kind::text: v.kind = core::Value::Kind::text, v.text = r.text; break;
+                case RefValue::Kind::missing:
+                    break;
+                case RefValue::Kind::text:
+                    v.kind = core::Value::Kind::text, v.text = r.text;
+                    break;
                 case RefValue::Kind::number:
                     v.kind = core::Value::Kind::number, v.number = r.number;
                     break;
                 case RefValue::Kind::boolean:
                     v.kind = core::Value::Kind::boolean, v.boolean = r.boolean;
                     break;
-                case RefValue::Kind::other: v.kind = core::Value::Kind::other; break;
+                case RefValue::Kind::other:
+                    v.kind = core::Value::Kind::other;
+                    break;
             }
         }
         values.push_back(v);
@@ -216,11 +232,21 @@ std::string describe(const RefLead& lead) {
     for (const auto& [key, v] : lead) {
         out += key + "=";
         switch (v.kind) {
-            case RefValue::Kind::missing: out += "null"; break;
-            case RefValue::Kind::text: out += "\"" + v.text + "\""; break;
-            case RefValue::Kind::number: out += std::to_string(v.number); break;
-            case RefValue::Kind::boolean: out += v.boolean ? "true" : "false"; break;
-            case RefValue::Kind::other: out += "[...]"; break;
+            case RefValue::Kind::missing:
+                out += "null";
+                break;
+            case RefValue::Kind::text:
+                out += "\"" + v.text + "\"";
+                break;
+            case RefValue::Kind::number:
+                out += std::to_string(v.number);
+                break;
+            case RefValue::Kind::boolean:
+                out += v.boolean ? "true" : "false";
+                break;
+            case RefValue::Kind::other:
+                out += "[...]";
+                break;
         }
         out += " ";
     }
@@ -250,8 +276,8 @@ TEST_CASE("match agrees with the reference on 2000 random rule/lead pairs", "[ru
             matched += expected;
             if (actual != expected || explained != expected) {
                 if (++disagreements <= 5) {
-                    UNSCOPED_INFO(text << " on " << describe(lead) << ": reference " << expected
-                                       << ", match " << actual << ", explain " << explained);
+                    UNSCOPED_INFO(text << " on " << describe(lead) << ": reference " << expected << ", match " << actual
+                                       << ", explain " << explained);
                 }
             }
         }
@@ -263,8 +289,7 @@ TEST_CASE("match agrees with the reference on 2000 random rule/lead pairs", "[ru
     CHECK(matched < pairs * 9 / 10);
 }
 
-TEST_CASE("the chosen rule agrees with the reference's first match in evaluation order",
-          "[rules][reference][order]") {
+TEST_CASE("the chosen rule agrees with the reference's first match in evaluation order", "[rules][reference][order]") {
     Generator gen(7);
     int disagreements = 0;
     int no_match = 0;

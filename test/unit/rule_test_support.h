@@ -34,8 +34,7 @@ public:
     std::vector<Value> values(const RuleSet& rules) const& {
         std::vector<Value> out;
         for (const FieldRef& field : rules.fields()) {
-            const std::string key =
-                field.kind == FieldRef::Kind::attribute ? "attributes." + field.name : field.name;
+            const std::string key = field.kind == FieldRef::Kind::attribute ? "attributes." + field.name : field.name;
             const auto found = json_.find(key);
             out.push_back(value_of(found == json_.end() ? nullptr : &*found));
         }
@@ -66,8 +65,8 @@ private:
     Json json_;
 };
 
-inline RuleSpec spec(std::string name, int priority = 0, long long created_at = 0,
-                     unsigned char id = 0, bool usable = true) {
+inline RuleSpec spec(std::string name, int priority = 0, long long created_at = 0, unsigned char id = 0,
+                     bool usable = true) {
     RuleSpec s;
     s.name = std::move(name);
     s.priority = priority;
@@ -104,8 +103,7 @@ inline Explanation explain(std::string_view conditions, std::string_view lead) {
 
 // Conditions {"<field>": {"<op>": <operand>}}.
 inline std::string pred(std::string_view field, std::string_view op, std::string_view operand) {
-    return "{\"" + std::string(field) + "\": {\"" + std::string(op) +
-           "\": " + std::string(operand) + "}}";
+    return "{\"" + std::string(field) + "\": {\"" + std::string(op) + "\": " + std::string(operand) + "}}";
 }
 
 }  // namespace rule_test

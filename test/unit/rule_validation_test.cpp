@@ -14,12 +14,12 @@
 #include "rule_test_support.h"
 
 using lead_router::core::Json;
-using rule_test::parse_json;
 using lead_router::core::RuleLimits;
 using lead_router::core::RuleSet;
 using lead_router::core::RuleSpec;
 using lead_router::core::UserError;
 using lead_router::core::validate_conditions;
+using rule_test::parse_json;
 
 namespace {
 
@@ -114,8 +114,7 @@ TEST_CASE("conditions must be a JSON object", "[rules][validation]") {
 TEST_CASE("an unknown field is named, and the hint lists the valid fields", "[rules][validation]") {
     CHECK(rejection(R"({"industry": "software"})") == "conditions.industry: unknown field");
     CHECK(rejection(R"({"Country": "US"})") == "conditions.Country: unknown field");
-    CHECK(rejection(R"({"attributes": {"plan": "pro"}})") ==
-          "conditions.attributes: unknown field");
+    CHECK(rejection(R"({"attributes": {"plan": "pro"}})") == "conditions.attributes: unknown field");
     CHECK(rejection(R"({"attribute.plan": "pro"})") == "conditions.attribute.plan: unknown field");
     CHECK(rejection(R"({"ANY": []})") == "conditions.ANY: unknown field");
     const Outcome o = validate(R"({"industry": "software"})");
@@ -125,13 +124,10 @@ TEST_CASE("an unknown field is named, and the hint lists the valid fields", "[ru
 }
 
 TEST_CASE("an unknown operator is named, and the hint lists the operators", "[rules][validation]") {
-    CHECK(rejection(R"({"country": {"equals": "US"}})") ==
-          "conditions.country.equals: unknown operator");
+    CHECK(rejection(R"({"country": {"equals": "US"}})") == "conditions.country.equals: unknown operator");
     CHECK(rejection(R"({"country": {"EQ": "US"}})") == "conditions.country.EQ: unknown operator");
-    CHECK(rejection(R"({"company_size": {"gte": 1, "ge": 2}})") ==
-          "conditions.company_size.ge: unknown operator");
-    CHECK(rejection(R"({"attributes.plan": {"any": ["a"]}})") ==
-          "conditions.attributes.plan.any: unknown operator");
+    CHECK(rejection(R"({"company_size": {"gte": 1, "ge": 2}})") == "conditions.company_size.ge: unknown operator");
+    CHECK(rejection(R"({"attributes.plan": {"any": ["a"]}})") == "conditions.attributes.plan.any: unknown operator");
     CHECK(validate(R"({"country": {"equals": "US"}})").hint ==
           "Valid operators: eq, neq, in, not_in, gt, gte, lt, lte, between, prefix, contains, "
           "exists.");
@@ -145,22 +141,17 @@ TEST_CASE("a predicate object needs at least one operator", "[rules][validation]
 
 TEST_CASE("column operands must have the column's type", "[rules][validation][types]") {
     CHECK(rejection(R"({"country": {"eq": 1}})") == "conditions.country.eq: expected a string");
-    CHECK(rejection(R"({"country": {"neq": true}})") ==
-          "conditions.country.neq: expected a string");
+    CHECK(rejection(R"({"country": {"neq": true}})") == "conditions.country.neq: expected a string");
     CHECK(rejection(R"({"country": 1})") == "conditions.country: expected a string");
     CHECK(rejection(R"({"email": {"eq": ["a"]}})") == "conditions.email.eq: expected a string");
     CHECK(rejection(R"({"company_size": "10"})") == "conditions.company_size: expected a number");
-    CHECK(rejection(R"({"company_size": {"gte": "10"}})") ==
-          "conditions.company_size.gte: expected a number");
-    CHECK(rejection(R"({"company_size": {"eq": false}})") ==
-          "conditions.company_size.eq: expected a number");
+    CHECK(rejection(R"({"company_size": {"gte": "10"}})") == "conditions.company_size.gte: expected a number");
+    CHECK(rejection(R"({"company_size": {"eq": false}})") == "conditions.company_size.eq: expected a number");
     CHECK(rejection(R"({"country": {"gt": true}})") == "conditions.country.gt: expected a string");
-    CHECK(rejection(R"({"company_industry": {"lte": 5}})") ==
-          "conditions.company_industry.lte: expected a string");
+    CHECK(rejection(R"({"company_industry": {"lte": 5}})") == "conditions.company_industry.lte: expected a string");
 }
 
-TEST_CASE("attribute operands: scalars for eq and lists, number or string for ordering",
-          "[rules][validation][types]") {
+TEST_CASE("attribute operands: scalars for eq and lists, number or string for ordering", "[rules][validation][types]") {
     CHECK(rejection(R"({"attributes.plan": {"eq": {"a": 1}}})") ==
           "conditions.attributes.plan.eq: expected a string, a number or a boolean");
     CHECK(rejection(R"({"attributes.plan": {"neq": []}})") ==
@@ -175,14 +166,11 @@ TEST_CASE("attribute operands: scalars for eq and lists, number or string for or
 
 TEST_CASE("in and not_in take a non-empty array of scalars; elements are named by index",
           "[rules][validation][lists]") {
-    CHECK(rejection(R"({"country": {"in": []}})") ==
-          "conditions.country.in: expected a non-empty array of scalars");
+    CHECK(rejection(R"({"country": {"in": []}})") == "conditions.country.in: expected a non-empty array of scalars");
     CHECK(rejection(R"({"country": {"not_in": "US"}})") ==
           "conditions.country.not_in: expected a non-empty array of scalars");
-    CHECK(rejection(R"({"country": []})") ==
-          "conditions.country: expected a non-empty array of scalars");
-    CHECK(rejection(R"({"country": {"in": ["US", {"x": 1}]}})") ==
-          "conditions.country.in[1]: expected a string");
+    CHECK(rejection(R"({"country": []})") == "conditions.country: expected a non-empty array of scalars");
+    CHECK(rejection(R"({"country": {"in": ["US", {"x": 1}]}})") == "conditions.country.in[1]: expected a string");
     CHECK(rejection(R"({"any": [{"country": "US"}, {"country": {"in": ["DE", "FR", 3]}}]})") ==
           "conditions.any[1].country.in[2]: expected a string");
     CHECK(rejection(R"({"country": ["US", 1]})") == "conditions.country[1]: expected a string");
@@ -190,8 +178,7 @@ TEST_CASE("in and not_in take a non-empty array of scalars; elements are named b
           "conditions.company_size.not_in[1]: expected a number");
 }
 
-TEST_CASE("between takes [low, high] of one type with low <= high",
-          "[rules][validation][between]") {
+TEST_CASE("between takes [low, high] of one type with low <= high", "[rules][validation][between]") {
     CHECK(rejection(R"({"company_size": {"between": [500]}})") ==
           "conditions.company_size.between: expected [low, high]");
     CHECK(rejection(R"({"company_size": {"between": "10-500"}})") ==
@@ -208,8 +195,7 @@ TEST_CASE("between takes [low, high] of one type with low <= high",
           "conditions.country.between: low \"b\" is greater than high \"A\"");
     CHECK(rejection(R"({"company_size": {"between": ["1", 5]}})") ==
           "conditions.company_size.between[0]: expected a number");
-    CHECK(rejection(R"({"country": {"between": ["A", 5]}})") ==
-          "conditions.country.between[1]: expected a string");
+    CHECK(rejection(R"({"country": {"between": ["A", 5]}})") == "conditions.country.between[1]: expected a string");
     CHECK(rejection(R"({"attributes.x": {"between": [1, "z"]}})") ==
           "conditions.attributes.x.between[1]: expected a number");
     CHECK(rejection(R"({"attributes.x": {"between": ["a", 9]}})") ==
@@ -219,10 +205,8 @@ TEST_CASE("between takes [low, high] of one type with low <= high",
 }
 
 TEST_CASE("prefix and contains take a non-empty string and apply to text", "[rules][validation]") {
-    CHECK(rejection(R"({"country": {"prefix": ""}})") ==
-          "conditions.country.prefix: expected a non-empty string");
-    CHECK(rejection(R"({"email": {"contains": 5}})") ==
-          "conditions.email.contains: expected a non-empty string");
+    CHECK(rejection(R"({"country": {"prefix": ""}})") == "conditions.country.prefix: expected a non-empty string");
+    CHECK(rejection(R"({"email": {"contains": 5}})") == "conditions.email.contains: expected a non-empty string");
     CHECK(rejection(R"({"attributes.x": {"contains": ["a"]}})") ==
           "conditions.attributes.x.contains: expected a non-empty string");
     CHECK(rejection(R"({"company_size": {"prefix": "1"}})") ==
@@ -234,37 +218,30 @@ TEST_CASE("prefix and contains take a non-empty string and apply to text", "[rul
 TEST_CASE("exists takes a boolean", "[rules][validation]") {
     CHECK(rejection(R"({"attributes.plan": {"exists": "yes"}})") ==
           "conditions.attributes.plan.exists: expected a boolean");
-    CHECK(rejection(R"({"country": {"exists": 1}})") ==
-          "conditions.country.exists: expected a boolean");
-    CHECK(rejection(R"({"country": {"exists": null}})") ==
-          "conditions.country.exists: expected a boolean");
+    CHECK(rejection(R"({"country": {"exists": 1}})") == "conditions.country.exists: expected a boolean");
+    CHECK(rejection(R"({"country": {"exists": null}})") == "conditions.country.exists: expected a boolean");
 }
 
-TEST_CASE("JSON null is never an operand; the hint points to exists: false",
-          "[rules][validation]") {
+TEST_CASE("JSON null is never an operand; the hint points to exists: false", "[rules][validation]") {
     const std::string null_operand = ": null is not a valid operand";
     CHECK(rejection(R"({"country": null})") == "conditions.country" + null_operand);
     CHECK(rejection(R"({"country": {"eq": null}})") == "conditions.country.eq" + null_operand);
-    CHECK(rejection(R"({"attributes.plan": {"neq": null}})") ==
-          "conditions.attributes.plan.neq" + null_operand);
+    CHECK(rejection(R"({"attributes.plan": {"neq": null}})") == "conditions.attributes.plan.neq" + null_operand);
     CHECK(rejection(R"({"attributes.plan": {"in": ["a", null]}})") ==
           "conditions.attributes.plan.in[1]" + null_operand);
-    CHECK(rejection(R"({"company_size": {"gt": null}})") ==
-          "conditions.company_size.gt" + null_operand);
+    CHECK(rejection(R"({"company_size": {"gt": null}})") == "conditions.company_size.gt" + null_operand);
     CHECK(rejection(R"({"company_size": {"between": [null, 5]}})") ==
           "conditions.company_size.between[0]" + null_operand);
     const Outcome o = validate(R"({"country": {"eq": null}})");
     CHECK(o.hint == "JSON null never matches; use exists: false to match a missing field.");
 }
 
-TEST_CASE("any and all take a non-empty array of condition objects",
-          "[rules][validation][groups]") {
+TEST_CASE("any and all take a non-empty array of condition objects", "[rules][validation][groups]") {
     const std::string groups = "expected a non-empty array of condition objects";
     CHECK(rejection(R"({"any": []})") == "conditions.any: " + groups);
     CHECK(rejection(R"({"all": {"country": "US"}})") == "conditions.all: " + groups);
     CHECK(rejection(R"({"any": null})") == "conditions.any: " + groups);
-    CHECK(rejection(R"({"any": [{"country": "US"}, "DE"]})") ==
-          "conditions.any[1]: expected an object");
+    CHECK(rejection(R"({"any": [{"country": "US"}, "DE"]})") == "conditions.any[1]: expected an object");
     CHECK(rejection(R"({"all": [[]]})") == "conditions.all[0]: expected an object");
     CHECK(rejection(R"({"any": [{"country": "US"}, {"country": {"nope": 1}}]})") ==
           "conditions.any[1].country.nope: unknown operator");
@@ -276,26 +253,21 @@ TEST_CASE("any and all take a non-empty array of condition objects",
 
 TEST_CASE("every duplicate key is validated, and the first problem in document order is reported",
           "[rules][validation]") {
-    CHECK(rejection(R"({"country": "US", "country": 1})") ==
-          "conditions.country: expected a string");
-    CHECK(rejection(R"({"company_size": {"gt": 1, "gt": "x"}})") ==
-          "conditions.company_size.gt: expected a number");
+    CHECK(rejection(R"({"country": "US", "country": 1})") == "conditions.country: expected a string");
+    CHECK(rejection(R"({"company_size": {"gt": 1, "gt": "x"}})") == "conditions.company_size.gt: expected a number");
     CHECK(rejection(R"({"any": [{}], "any": []})") ==
           "conditions.any: expected a non-empty array of condition objects");
-    CHECK(rejection(R"({"country": {"eq": 1}, "industry": "x"})") ==
-          "conditions.country.eq: expected a string");
-    CHECK(rejection(R"({"industry": "x", "country": {"eq": 1}})") ==
-          "conditions.industry: unknown field");
+    CHECK(rejection(R"({"country": {"eq": 1}, "industry": "x"})") == "conditions.country.eq: expected a string");
+    CHECK(rejection(R"({"industry": "x", "country": {"eq": 1}})") == "conditions.industry: unknown field");
 }
 
 TEST_CASE("nesting: 8 levels of any/all are accepted, 9 are not", "[rules][validation][limits]") {
     CHECK(accepted(nested_any(8)));
     CHECK(rejection(nested_any(9)) == nested_path(9) + ": nesting deeper than 8 levels");
     // all counts like any, even though it does not change what matches.
-    const std::string mixed =
-        repeat("{\"all\": [", 4) + repeat("{\"any\": [", 5) + "{}" + repeat("]}", 9);
-    CHECK(rejection(mixed) == "conditions" + repeat(".all[0]", 4) + repeat(".any[0]", 5) +
-                                  ": nesting deeper than 8 levels");
+    const std::string mixed = repeat("{\"all\": [", 4) + repeat("{\"any\": [", 5) + "{}" + repeat("]}", 9);
+    CHECK(rejection(mixed) ==
+          "conditions" + repeat(".all[0]", 4) + repeat(".any[0]", 5) + ": nesting deeper than 8 levels");
     RuleLimits shallow;
     shallow.max_depth = 1;
     CHECK(accepted(nested_any(1), shallow));
@@ -304,8 +276,7 @@ TEST_CASE("nesting: 8 levels of any/all are accepted, 9 are not", "[rules][valid
           "conditions.any[1].all[0]: nesting deeper than 1 levels");
 }
 
-TEST_CASE("predicates: 256 operator checks per rule are accepted, 257 are not",
-          "[rules][validation][limits]") {
+TEST_CASE("predicates: 256 operator checks per rule are accepted, 257 are not", "[rules][validation][limits]") {
     CHECK(accepted(n_predicates(256)));
     CHECK(rejection(n_predicates(257)) == "conditions: more than 256 predicates");
     // Each operator counts, wherever it is; a list counts once; groups do not count.
@@ -332,8 +303,7 @@ TEST_CASE("string operands: 1000 bytes are accepted, 1001 are not", "[rules][val
     const std::string ok(1000, 'x');
     const std::string over(1001, 'x');
     CHECK(accepted("{\"country\": " + quoted(ok) + "}"));
-    CHECK(rejection("{\"country\": " + quoted(over) + "}") ==
-          "conditions.country: string longer than 1000 bytes");
+    CHECK(rejection("{\"country\": " + quoted(over) + "}") == "conditions.country: string longer than 1000 bytes");
     CHECK(rejection("{\"email\": {\"contains\": " + quoted(over) + "}}") ==
           "conditions.email.contains: string longer than 1000 bytes");
     CHECK(rejection("{\"country\": {\"in\": [\"a\", " + quoted(over) + "]}}") ==
@@ -375,8 +345,7 @@ TEST_CASE("RuleSet rejects a bad rule with its name in front of the path", "[rul
         FAIL("the rule set was accepted");
     } catch (const UserError& e) {
         CHECK(std::string(e.sqlstate()) == "22023");
-        CHECK(std::string(e.what()) ==
-              "rule \"big deals\": conditions.company_size.between: expected [low, high]");
+        CHECK(std::string(e.what()) == "rule \"big deals\": conditions.company_size.between: expected [low, high]");
     }
 }
 
@@ -408,8 +377,8 @@ TEST_CASE("RuleSet applies the limits it is given", "[rules][validation][limits]
 }
 
 TEST_CASE("a number operand beyond double's range is rejected with its path", "[rules][validation]") {
-    using lead_router::core::validate_conditions;
     using lead_router::core::UserError;
+    using lead_router::core::validate_conditions;
     try {
         // What jsonb's 1e400 reads as; nlohmann's parser refuses the literal itself.
         Json conditions = Json::object();

@@ -9,8 +9,7 @@
 
 using lead_router::core::UserError;
 
-TEST_CASE("UserError keeps its own copy of the five-character SQLSTATE, NUL-terminated",
-          "[user_error]") {
+TEST_CASE("UserError keeps its own copy of the five-character SQLSTATE, NUL-terminated", "[user_error]") {
     const UserError e("22023", "invalid parameter value");
     REQUIRE(std::strlen(e.sqlstate()) == 5);
     REQUIRE(std::string(e.sqlstate()) == "22023");
@@ -50,8 +49,7 @@ TEST_CASE("UserError message is what(), and it is caught as std::runtime_error",
 }
 
 TEST_CASE("UserError keeps detail and hint, which default to empty", "[user_error]") {
-    const UserError full("22023", "bad batch_size", "batch_size was -1.",
-                         "Use a value between 1 and 10000.");
+    const UserError full("22023", "bad batch_size", "batch_size was -1.", "Use a value between 1 and 10000.");
     REQUIRE(std::string(full.what()) == "bad batch_size");
     REQUIRE(full.detail() == "batch_size was -1.");
     REQUIRE(full.hint() == "Use a value between 1 and 10000.");
