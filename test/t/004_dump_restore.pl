@@ -6,7 +6,9 @@
 # keeps that rule although inserting a new rule to an inactive partner is refused.  Routing
 # then goes on in the restored copy: a pending lead routes, a restored routed lead is
 # recognised as the original of a new duplicate, the rule to the inactive partner is still
-# skipped, and new audit and queue rows get ids above every restored one.
+# skipped, and new audit and queue rows get ids above every restored one.  Distribution too:
+# a weighted pool, a cap, accepting hours, the pool's round-robin state and the cap's
+# counter come back, and the next pool lead takes the turn the original would have given.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -21,9 +23,11 @@ my $inbound_a = '00000000-0000-0000-0000-0000000000a1';    # internal
 my $inbound_b = '00000000-0000-0000-0000-0000000000a2';    # internal
 my $partner_1 = '00000000-0000-0000-0000-0000000000b1';    # partner, active
 my $partner_2 = '00000000-0000-0000-0000-0000000000b2';    # partner, deactivated later
+my $partner_3 = '00000000-0000-0000-0000-0000000000b3';    # partner, in a pool with Partner One
+my $pool_rule = '20000000-0000-0000-0000-000000000004';
 my %lead = map { $_->[0] => "10000000-0000-0000-0000-00000000000$_->[1]" } (
 	[ routed => 1 ], [ pending => 2 ], [ queued => 3 ], [ duplicate => 4 ],
-	[ failed => 5 ], [ expired => 6 ], [ routing => 7 ]);
+	[ failed => 5 ], [ expired => 6 ], [ routing => 7 ], [ pooled => 'a' ]);
 
 $node->safe_psql('postgres', 'CREATE DATABASE app');
 $node->safe_psql('app', qq{
@@ -33,6 +37,8 @@ INSERT INTO lead_router.workspaces (id, name, workspace_type) VALUES
     ('$inbound_b', 'Inbound B', 'internal'),
     ('$partner_1', 'Partner One', 'partner'),
     ('$partner_2', 'Partner Two', 'partner');
+INSERT INTO lead_router.workspaces (id, name, workspace_type, time_zone) VALUES
+    ('$partner_3', 'Partner Three', 'partner', 'Asia/Tokyo');
 INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, destination_workspace_id) VALUES
     ('20000000-0000-0000-0000-000000000001', '$inbound_a', 'software', 100,
      '{"company_industry": ["software", "saas"], "company_size": {"gte": 10}}', '$partner_1'),
@@ -47,6 +53,17 @@ INSERT INTO lead_router.user_workspaces (user_id, workspace_id) VALUES
     ('30000000-0000-0000-0000-000000000001', '$inbound_b'),
     ('30000000-0000-0000-0000-000000000002', '$partner_1'),
     ('30000000-0000-0000-0000-000000000003', '$partner_2');
+-- retail leads of Inbound B go to a pool: Partner One (weight 2, at most 100 a day) and
+-- Partner Three (weight 1, open every day of the week)
+BEGIN;
+INSERT INTO lead_router.routing_rules (id, workspace_id, name, priority, conditions, destination_workspace_id)
+VALUES ('$pool_rule', '$inbound_b', 'retail pool', 5, '{"company_industry": "retail"}', NULL);
+INSERT INTO lead_router.routing_rule_destinations (rule_id, destination_workspace_id, weight) VALUES
+    ('$pool_rule', '$partner_1', 2), ('$pool_rule', '$partner_3', 1);
+COMMIT;
+INSERT INTO lead_router.partner_caps (workspace_id, period, max_leads) VALUES ('$partner_1', 'day', 100);
+INSERT INTO lead_router.partner_hours (workspace_id, iso_weekday, opens, closes)
+SELECT '$partner_3', d, '00:00', '24:00' FROM generate_series(1, 7) d;
 INSERT INTO lead_router.leads (id, email, phone, company_name, company_industry, company_size,
                                country, attributes, source_workspace_id, lead_expires_at) VALUES
     ('$lead{routed}', 'Alice\@Example.com', '+1 555 010 0199', 'Acme Inc', 'software', 500, 'US',
@@ -58,7 +75,8 @@ INSERT INTO lead_router.leads (id, email, phone, company_name, company_industry,
     ('$lead{failed}', 'dave\@example.com', NULL, NULL, 'mining', 5, 'FR', '{}', '$inbound_a', NULL),
     ('$lead{expired}', 'erin\@example.com', NULL, NULL, 'software', 900, 'US', '{}', '$inbound_a',
      now() - interval '1 day'),
-    ('$lead{routing}', 'frank\@example.com', NULL, NULL, 'software', 900, 'US', '{}', '$inbound_a', NULL);
+    ('$lead{routing}', 'frank\@example.com', NULL, NULL, 'software', 900, 'US', '{}', '$inbound_a', NULL),
+    ('$lead{pooled}', 'gina\@example.com', NULL, NULL, 'retail', 30, 'US', '{}', '$inbound_b', NULL);
 });
 
 # A new rule to the inactive partner is refused.
@@ -84,15 +102,17 @@ is($status->('app', "route_lead('$lead{expired}')"), 'expired', 'lead 6 is past 
 is($node->safe_psql('app',
 		"SELECT lead_router.acquire_routing_lock('$lead{routing}', '40000000-0000-0000-0000-000000000001')"),
 	't', 'lead 7 is held in routing');
+is($node->safe_psql('app', "SELECT status || ' ' || destination_workspace_id FROM lead_router.route_lead('$lead{pooled}')"),
+	"routed $partner_1", 'lead a goes to the heavier member of the pool');
 
 my $states = q{SELECT string_agg(right(id::text, 1) || '=' || routing_status
                        || CASE WHEN duplicate_of IS NOT NULL THEN '(dup of ' || right(duplicate_of::text, 1) || ')' ELSE '' END,
                        ' ' ORDER BY id) FROM lead_router.leads};
-my $expected_states = '1=routed 2=pending 3=pending 4=routed(dup of 1) 5=failed 6=expired 7=routing';
+my $expected_states = '1=routed 2=pending 3=pending 4=routed(dup of 1) 5=failed 6=expired 7=routing a=routed';
 is($node->safe_psql('app', $states), $expected_states, 'the leads are in every state');
 is($node->safe_psql('app', q{
 SELECT string_agg(right(lead_id::text, 1) || ':' || routing_result, ' ' ORDER BY id) FROM lead_router.routing_logs}),
-	'1:success 3:no_match 4:duplicate 5:no_match 5:failed 6:expired 7:locked',
+	'1:success 3:no_match 4:duplicate 5:no_match 5:failed 6:expired 7:locked a:success',
 	'and the audit log has their rows');
 is($node->safe_psql('app',
 		"SELECT count(*) FROM lead_router.routing_queue WHERE processed_at IS NULL AND lead_id = '$lead{queued}'"),
@@ -115,7 +135,16 @@ my %key = (
 	routing_rules   => 'id',
 	routing_queue   => 'id',
 	routing_logs    => 'id',
-	user_workspaces => 'user_id, workspace_id');
+	user_workspaces => 'user_id, workspace_id',
+	routing_rule_destinations => 'rule_id, destination_workspace_id',
+	routing_pool_state => 'rule_id',
+	partner_caps => 'workspace_id, period',
+	partner_cap_usage => 'workspace_id, period',
+	partner_hours => 'workspace_id, iso_weekday, opens');
+is($node->safe_psql('app', q{
+SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
+ WHERE relnamespace = 'lead_router'::regnamespace AND relkind = 'r'}),
+	join(' ', sort keys %key), 'every table of the extension is compared');
 for my $table (sort keys %key) {
 	my $digest = qq{SELECT count(*) || ' rows, md5 ' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY $key{$table})), '-')
 	                  FROM lead_router.$table t};
@@ -174,6 +203,14 @@ is($node->safe_psql('restored', 'SELECT count(*) FROM lead_router.routing_logs')
 is($node->safe_psql('restored', qq{
 SELECT right(lead_id::text, 1) FROM lead_router.routing_queue WHERE id > $max_queue}),
 	'9', 'the new queue row is numbered after every restored one');
+$node->safe_psql('restored', qq{
+INSERT INTO lead_router.leads (id, email, company_industry, source_workspace_id)
+VALUES ('10000000-0000-0000-0000-00000000000b', 'hank\@example.com', 'retail', '$inbound_b')});
+is($node->safe_psql('restored',
+		"SELECT status || ' ' || destination_workspace_id FROM lead_router.route_lead('10000000-0000-0000-0000-00000000000b')"),
+	"routed $partner_3", "the next pool lead takes Partner Three's turn: the round-robin state was restored");
+is($node->safe_psql('restored', "SELECT used FROM lead_router.partner_cap_usage WHERE workspace_id = '$partner_1'"),
+	'3', "Partner One's daily counter kept its count from before the dump (lead 1, routed before the cap existed, and lead a) and counted lead 2 since");
 
 $node->stop;
 done_testing();
