@@ -10,8 +10,9 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <thread>
+
+#include "router_sessions.h"
 
 namespace lrtest {
 namespace {
@@ -175,41 +176,15 @@ std::unique_ptr<ConcurrentRun> execute() {
 }
 
 // The run, once made; released by release_concurrent_run().
-struct Slot {
-    std::mutex mutex;
-    std::unique_ptr<ConcurrentRun> run;
-    std::string failure;
-};
-Slot& slot() {
-    static Slot s;
+sessions::RunOnce<ConcurrentRun>& slot() {
+    static sessions::RunOnce<ConcurrentRun> s;
     return s;
 }
 
 }  // namespace
 
-const ConcurrentRun& concurrent_run() {
-    Slot& s = slot();
-    std::lock_guard<std::mutex> guard(s.mutex);
-    if (s.run) return *s.run;
-    if (!s.failure.empty()) {
-        throw std::runtime_error("the concurrent routing run failed: " + s.failure);
-    }
-    try {
-        s.run = execute();
-    } catch (const pqxx::sql_error& e) {
-        s.failure = describe(e);
-        throw;
-    } catch (const std::exception& e) {
-        s.failure = e.what();
-        throw;
-    }
-    return *s.run;
-}
+const ConcurrentRun& concurrent_run() { return slot().get("concurrent routing", execute); }
 
-void release_concurrent_run() {
-    Slot& s = slot();
-    std::lock_guard<std::mutex> guard(s.mutex);
-    s.run.reset();
-}
+void release_concurrent_run() { slot().release(); }
 
 }  // namespace lrtest

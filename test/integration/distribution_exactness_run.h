@@ -11,10 +11,10 @@
 // distribution_exactness_test.cpp checks it, one property per test case.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "router_sessions.h"
 #include "routing_fixture.h"
 #include "test_database.h"
 
@@ -28,23 +28,10 @@ constexpr int kBatchSessions = 4;  // route_pending_leads(kBatchSize)
 constexpr int kBatchSize = 50;
 constexpr unsigned kSeed = 20261203;
 
-// One answer of route_lead or one row of route_pending_leads.
-struct Report {
-    std::string lead_id;
-    std::string status;
-    std::optional<std::string> destination;
-    std::optional<std::string> error;  // why, when not routed (e.g. what held a 'locked' lead)
-    bool batch = false;                // from route_pending_leads
-};
-
-struct RunStats {
-    double insert_s = 0;
-    double wall_s = 0;  // from the start signal until every session stopped
-    long lead_calls = 0;
-    long batch_calls = 0;
-    long locked_answers = 0;  // 'locked' from either function (each was decided later)
-    long locked_retries = 0;  // route_lead calls that retried a lead that had come back locked
-};
+// One answer of route_lead or one row of route_pending_leads: the run records the status,
+// the destination and the error (duplicate_lead and duplicate_key stay empty).
+using sessions::Report;
+using sessions::RunStats;
 
 struct Run {
     TestDatabase db{"distribution_exactness"};

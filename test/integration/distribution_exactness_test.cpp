@@ -93,21 +93,18 @@ TEST_CASE("distribution exactness: 8 sessions decide all 5,000 leads, retrying '
     INFO("errors: " << examples(run.errors, 10));
     CHECK(run.errors.empty());
     pqxx::connection conn = run.db.connect();
-    CHECK(scalar_int(conn,
-                     "SELECT count(*) FROM lead_router.leads WHERE routing_status = "
-                     "'pending' AND routing_due_at <= pg_catalog.now()") == 0);
+    CHECK(scalar_int(conn, sessions::kDueSql) == 0);
     // every lead got an answer other than 'locked'; both functions decided a fair share
-    std::set<std::string> decided, by_batch;
+    const sessions::Decided d = sessions::decided_leads(run.reports);
+    const std::set<std::string>& decided = d.all;
+    const std::set<std::string>& by_batch = d.by_batch;
+    const long by_route_lead = d.by_route_lead();
     std::map<std::string, long> locked_why;
     for (const Report& r : run.reports) {
         if (r.status == "locked") {
             ++locked_why[(r.batch ? "route_pending_leads: " : "route_lead: ") + r.error.value_or("NULL")];
-            continue;
         }
-        decided.insert(r.lead_id);
-        if (r.batch) by_batch.insert(r.lead_id);
     }
-    const long by_route_lead = static_cast<long>(decided.size() - by_batch.size());
     std::string why;
     for (const auto& [text, count] : locked_why) {
         why += (why.empty() ? "" : "; ") + text + " x" + std::to_string(count);

@@ -1,21 +1,16 @@
-// Generates and runs the scenario of identity_concurrency_run.h.  The routing threads use no
-// Catch2 macros (Catch2 v2 assertions are not thread-safe): they record every answer and
-// error, and the test cases assert on the main thread.
+// Generates the scenario of identity_concurrency_run.h and runs it with the sessions of
+// router_sessions.h.
 #include "identity_concurrency_run.h"
 
 #include <unicode/unistr.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <random>
-#include <thread>
 #include <utility>
 
 namespace lrtest::identity {
@@ -23,23 +18,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A run that is not decided after this long is a hang, not a slow machine.
-constexpr auto kDeadline = std::chrono::seconds(100);
-// A lead that came back 'locked' is tried again once this long has passed.
-constexpr auto kRetryAfter = std::chrono::milliseconds(2);
 // Members of a group arrive within this many positions of each other.
 constexpr double kGroupSpread = 25;
 // The hot person's variants arrive among the first this many leads, where all 8 sessions start.
 constexpr double kHotSpread = 2000;
-constexpr int kMaxErrorsPerSession = 20;
-
-// A session of the run.  It commits without waiting for the WAL flush: what the checks are
-// about (who sees which commit, who holds which lock) is the same either way, and waiting for
-// the disk on each single-lead transaction of route_lead would only make the run slow on a
-// busy machine; durability is not under test here.
-pqxx::connection session(const TestDatabase& db, const std::string& name) {
-    return db.connect(name.c_str(), "-c synchronous_commit=off");
-}
 
 class Rng {
 public:
@@ -365,205 +347,26 @@ void make_fixture(Run& run) {
     b.finish(run);
 }
 
-// ---- the sessions ----
-
-struct Session {
-    std::vector<Report> reports;
-    std::vector<std::string> errors;
-    long calls = 0;
-    long locked = 0;
-    long retries = 0;
-};
-
-struct Shared {
-    explicit Shared(const TestDatabase& database) : db(database) {}
-    const TestDatabase& db;
-    std::vector<std::string> order;  // the route_lead sessions' leads, in the order they call
-    std::atomic<std::size_t> cursor{0};
-    std::atomic<int> ready{0};
-    std::atomic<bool> go{false};
-    std::atomic<bool> drained{false};  // a batch session found nothing due any more
-    std::atomic<int> lead_sessions_done{0};
-    Clock::time_point deadline{};
-};
-
-// Waits for the start signal, so that all sessions start routing together.
-void start(Shared& s) {
-    ++s.ready;
-    while (!s.go.load()) std::this_thread::yield();
-}
-
-bool record_error(Session& w, int index, const std::string& what) {
-    w.errors.push_back("session " + std::to_string(index) + ": " + what);
-    return static_cast<int>(w.errors.size()) < kMaxErrorsPerSession;
-}
-
-// route_lead, lead after lead (each lead to one of the route_lead sessions, in a random order:
-// a lead the batches have not reached yet is decided here, one they have decided answers its
-// recorded outcome); a lead that comes back 'locked' is tried again a moment later, until it
-// is decided.  Stops when every lead was called, or once nothing is due any more.
-void route_leads(Shared& s, int index, Session& w) {
-    bool started = false;
-    try {
-        pqxx::connection conn = session(s.db, "lead_router_it_route_lead_" + std::to_string(index));
-        conn.prepare("route",
-                     "SELECT status, destination_workspace_id, duplicate_lead_id, duplicate_key "
-                     "FROM lead_router.route_lead($1)");
-        start(s);
-        started = true;
-        std::deque<std::pair<std::string, Clock::time_point>> locked;
-        while (true) {
-            if (Clock::now() > s.deadline) {
-                record_error(w, index, std::to_string(locked.size()) + " leads still locked after the deadline");
-                break;
-            }
-            // the oldest locked lead once its moment has passed, else the next new lead;
-            // when there are no new leads left, the locked ones until none is left
-            std::string lead;
-            const auto now = Clock::now();
-            const bool exhausted = s.cursor.load() >= s.order.size() || s.drained.load();
-            if (!locked.empty() && (exhausted || now - locked.front().second >= kRetryAfter)) {
-                const auto wait = locked.front().second + kRetryAfter - now;
-                if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
-                lead = locked.front().first;
-                locked.pop_front();
-                ++w.retries;
-            } else if (!exhausted) {
-                const std::size_t k = s.cursor++;
-                if (k >= s.order.size()) continue;
-                lead = s.order[k];
-            } else {
-                break;
-            }
-            try {
-                pqxx::nontransaction tx{conn};  // autocommit: each call its own transaction
-                const pqxx::row r = tx.exec_prepared1("route", lead);
-                ++w.calls;
-                Report report;
-                report.lead_id = lead;
-                report.status = r[0].c_str();
-                report.destination = nullable(r[1]);
-                report.duplicate_lead = nullable(r[2]);
-                report.duplicate_key = nullable(r[3]);
-                if (report.status == "locked") {
-                    ++w.locked;
-                    locked.emplace_back(lead, Clock::now());
-                }
-                w.reports.push_back(std::move(report));
-            } catch (const pqxx::sql_error& e) {
-                if (!record_error(w, index, describe(e))) break;
-            }
-        }
-    } catch (const std::exception& e) {
-        if (!started) ++s.ready;  // never leave the starter waiting
-        record_error(w, index, e.what());
-    }
-    ++s.lead_sessions_done;
-}
-
-// route_pending_leads(kBatchSize) until nothing is due and the route_lead sessions are done.
-void route_batches(Shared& s, int index, Session& w) {
-    bool started = false;
-    try {
-        pqxx::connection conn = session(s.db, "lead_router_it_route_pending_" + std::to_string(index));
-        conn.prepare("batch",
-                     "SELECT lead_id, status, destination_workspace_id, duplicate_lead_id, "
-                     "duplicate_key FROM lead_router.route_pending_leads($1)");
-        // what route_pending_leads would take
-        conn.prepare("due",
-                     "SELECT count(*) FROM lead_router.leads "
-                     "WHERE routing_status = 'pending' AND routing_due_at <= pg_catalog.now()");
-        start(s);
-        started = true;
-        int empty_streak = 0;
-        while (true) {
-            if (Clock::now() > s.deadline) {
-                record_error(w, index, "leads still due after the deadline");
-                break;
-            }
-            std::size_t rows = 0;
-            try {
-                pqxx::nontransaction tx{conn};
-                const pqxx::result r = tx.exec_prepared("batch", kBatchSize);
-                ++w.calls;
-                rows = r.size();
-                for (const pqxx::row& row : r) {
-                    Report report;
-                    report.lead_id = row[0].c_str();
-                    report.status = row[1].c_str();
-                    report.destination = nullable(row[2]);
-                    report.duplicate_lead = nullable(row[3]);
-                    report.duplicate_key = nullable(row[4]);
-                    report.batch = true;
-                    if (report.status == "locked") ++w.locked;
-                    w.reports.push_back(std::move(report));
-                }
-            } catch (const pqxx::sql_error& e) {
-                if (!record_error(w, index, describe(e))) break;
-                continue;
-            }
-            if (rows > 0) {
-                empty_streak = 0;
-                continue;
-            }
-            // Nothing for us now: once nothing is due any more (a lead that came back 'locked'
-            // is still due), the route_lead sessions stop calling new leads; stop when they
-            // are done and nothing is due.
-            if (++empty_streak >= 3) {
-                pqxx::nontransaction tx{conn};
-                if (tx.exec_prepared1("due")[0].as<long long>() == 0) {
-                    s.drained = true;
-                    if (s.lead_sessions_done.load() == kLeadSessions) break;
-                }
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-    } catch (const std::exception& e) {
-        if (!started) ++s.ready;
-        record_error(w, index, e.what());
-    }
-}
-
 std::unique_ptr<Run> execute() {
     auto run = std::make_unique<Run>();
     make_fixture(*run);
     {
-        pqxx::connection setup = session(run->db, "lead_router_it_setup");
+        pqxx::connection setup = sessions::session(run->db, "lead_router_it_setup");
         const auto started = Clock::now();
         insert_fixture(setup, run->fixture);
         exec(setup, "ANALYZE lead_router.leads");
         run->stats.insert_s = std::chrono::duration<double>(Clock::now() - started).count();
     }
 
-    Shared shared(run->db);
-    for (const GeneratedLead& l : run->fixture.leads) shared.order.push_back(l.id);
-    std::shuffle(shared.order.begin(), shared.order.end(), std::mt19937_64(kSeed + 2));
+    // route_lead takes the leads in a random order
+    std::vector<std::string> order;
+    for (const GeneratedLead& l : run->fixture.leads) order.push_back(l.id);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(kSeed + 2));
 
-    std::vector<Session> sessions(kLeadSessions + kBatchSessions);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kLeadSessions + kBatchSessions; ++i) {
-        Session& w = sessions[static_cast<std::size_t>(i)];
-        if (i < kLeadSessions)
-            threads.emplace_back(route_leads, std::ref(shared), i, std::ref(w));
-        else
-            threads.emplace_back(route_batches, std::ref(shared), i, std::ref(w));
-    }
-    while (shared.ready.load() < kLeadSessions + kBatchSessions) std::this_thread::yield();
-    const auto started = Clock::now();
-    shared.deadline = started + kDeadline;
-    shared.go = true;
-    for (std::thread& t : threads) t.join();
-    RunStats& st = run->stats;
-    st.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-
-    for (int i = 0; i < kLeadSessions + kBatchSessions; ++i) {
-        Session& w = sessions[static_cast<std::size_t>(i)];
-        (i < kLeadSessions ? st.lead_calls : st.batch_calls) += w.calls;
-        st.locked_answers += w.locked;
-        st.locked_retries += w.retries;
-        for (Report& r : w.reports) run->reports.push_back(std::move(r));
-        for (std::string& e : w.errors) run->errors.push_back(std::move(e));
-    }
+    const std::vector<sessions::Field> fields{sessions::Field::duplicate_lead, sessions::Field::duplicate_key};
+    const sessions::Config config{"lead_router_it_", kLeadSessions, kBatchSessions, kBatchSize, fields};
+    sessions::run_sessions(config, run->db, std::move(order), run->reports, run->errors, run->stats);
+    const RunStats& st = run->stats;
     std::printf(
         "identity keys: %zu leads inserted in %.2f s; %d route_lead + %d route_pending_leads(%d) "
         "sessions decided them in %.2f s (%.0f leads/s): %ld route_lead calls (%ld retries of "
@@ -576,13 +379,8 @@ std::unique_ptr<Run> execute() {
 }
 
 // The run, once made; released by release_identity_run().
-struct Slot {
-    std::mutex mutex;
-    std::unique_ptr<Run> run;
-    std::string failure;
-};
-Slot& slot() {
-    static Slot s;
+sessions::RunOnce<Run>& slot() {
+    static sessions::RunOnce<Run> s;
     return s;
 }
 
@@ -620,27 +418,8 @@ const char* phone_form_name(PhoneForm f) {
     return "?";
 }
 
-const Run& identity_run() {
-    Slot& s = slot();
-    std::lock_guard<std::mutex> guard(s.mutex);
-    if (s.run) return *s.run;
-    if (!s.failure.empty()) throw std::runtime_error("the identity keys run failed: " + s.failure);
-    try {
-        s.run = execute();
-    } catch (const pqxx::sql_error& e) {
-        s.failure = describe(e);
-        throw;
-    } catch (const std::exception& e) {
-        s.failure = e.what();
-        throw;
-    }
-    return *s.run;
-}
+const Run& identity_run() { return slot().get("identity keys", execute); }
 
-void release_identity_run() {
-    Slot& s = slot();
-    std::lock_guard<std::mutex> guard(s.mutex);
-    s.run.reset();
-}
+void release_identity_run() { slot().release(); }
 
 }  // namespace lrtest::identity

@@ -10,10 +10,10 @@
 // property per test case.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "router_sessions.h"
 #include "routing_fixture.h"
 #include "test_database.h"
 
@@ -53,22 +53,10 @@ struct Planted {
     PhoneForm phone_form = PhoneForm::none;
 };
 
-// One answer of route_lead or one row of route_pending_leads.
-struct Report {
-    std::string lead_id;
-    std::string status;
-    std::optional<std::string> destination, duplicate_lead, duplicate_key;
-    bool batch = false;  // from route_pending_leads
-};
-
-struct RunStats {
-    double insert_s = 0;
-    double wall_s = 0;  // from the start signal until every session stopped
-    long lead_calls = 0;
-    long batch_calls = 0;
-    long locked_answers = 0;  // 'locked' from either function (each was decided later)
-    long locked_retries = 0;  // route_lead calls that retried a lead that had come back locked
-};
+// One answer of route_lead or one row of route_pending_leads: the run records the status,
+// the destination, duplicate_lead and duplicate_key (error stays empty).
+using sessions::Report;
+using sessions::RunStats;
 
 struct Run {
     TestDatabase db{"identity_keys"};

@@ -91,19 +91,14 @@ TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' 
     CHECK(run.errors.empty());
     pqxx::connection conn = run.db.connect();
     // nothing is due any more: every pending lead waits for its retry
-    CHECK(scalar_int(conn,
-                     "SELECT count(*) FROM lead_router.leads WHERE routing_status = "
-                     "'pending' AND routing_due_at <= pg_catalog.now()") == 0);
+    CHECK(scalar_int(conn, sessions::kDueSql) == 0);
     // every lead got an answer other than 'locked'; both functions decided a fair share (a
     // batch takes only leads still to decide, route_lead answers a decided one its recorded
     // outcome)
-    std::set<std::string> decided, by_batch;
-    for (const Report& r : run.reports) {
-        if (r.status == "locked") continue;
-        decided.insert(r.lead_id);
-        if (r.batch) by_batch.insert(r.lead_id);
-    }
-    const long by_route_lead = static_cast<long>(decided.size() - by_batch.size());
+    const sessions::Decided d = sessions::decided_leads(run.reports);
+    const std::set<std::string>& decided = d.all;
+    const std::set<std::string>& by_batch = d.by_batch;
+    const long by_route_lead = d.by_route_lead();
     std::printf("identity keys: route_pending_leads decided %zu leads, route_lead %ld\n", by_batch.size(),
                 by_route_lead);
     INFO("route_pending_leads decided " << by_batch.size() << " leads, route_lead " << by_route_lead);
