@@ -92,9 +92,11 @@ TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' 
     pqxx::connection conn = run.db.connect();
     // nothing is due any more: every pending lead waits for its retry
     CHECK(scalar_int(conn, sessions::kDueSql) == 0);
-    // every lead got an answer other than 'locked'; both functions decided a fair share (a
-    // batch takes only leads still to decide, route_lead answers a decided one its recorded
-    // outcome)
+    // every lead got an answer other than 'locked'; both functions decided leads (a batch
+    // takes only leads still to decide, route_lead answers a decided one its recorded
+    // outcome).  How many each decides depends on scheduling -- a batch decides 50 leads per
+    // turn, route_lead one -- so the floor is 1 % each: enough to show both paths routed
+    // concurrently, never a timing bar.
     const sessions::Decided d = sessions::decided_leads(run.reports);
     const std::set<std::string>& decided = d.all;
     const std::set<std::string>& by_batch = d.by_batch;
@@ -103,8 +105,8 @@ TEST_CASE("identity keys: 8 sessions decide all 20,000 leads, retrying 'locked' 
                 by_route_lead);
     INFO("route_pending_leads decided " << by_batch.size() << " leads, route_lead " << by_route_lead);
     CHECK(decided.size() == static_cast<std::size_t>(kLeads));
-    CHECK(static_cast<long>(by_batch.size()) >= kLeads / 20);
-    CHECK(by_route_lead >= kLeads / 20);
+    CHECK(static_cast<long>(by_batch.size()) >= kLeads / 100);
+    CHECK(by_route_lead >= kLeads / 100);
     // the sessions did meet: some leads came back 'locked' and were decided later
     CHECK(run.stats.locked_answers > 0);
     CHECK(run.stats.locked_retries > 0);
