@@ -19,7 +19,7 @@ log_dir=$(mktemp -d /tmp/lead_router_tests.XXXXXX)
 chmod 755 "$log_dir"
 
 echo "== build and install"
-if ! { make -C "$root" -s all && make -C "$root" -s check-library && make -C "$root" -s install; } >"$log_dir/build.log" 2>&1; then
+if ! { make -C "$root" -s -j"$(nproc)" all && make -C "$root" -s check-library && make -C "$root" -s install; } >"$log_dir/build.log" 2>&1; then
     cat "$log_dir/build.log"
     count_result build 0 1
     print_totals
@@ -28,7 +28,7 @@ fi
 grep -E 'warning:' "$log_dir/build.log" && echo "(build warnings above)"
 
 echo "== unit (Catch2)"
-run_catch2_suite unit "$log_dir/unit.log" make -C "$root/test" -s run-unit
+run_catch2_suite unit "$log_dir/unit.log" make -C "$root/test" -s -j"$(nproc)" run-unit
 
 echo "== sanitize (Catch2 under ASan + UBSan)"
 run_catch2_suite sanitize "$log_dir/sanitize.log" make -C "$root/test" -s -j"$(nproc)" run-sanitize

@@ -30,7 +30,7 @@ finish() {
 }
 
 echo "== build (make -C test fuzz)"
-if ! make -C "$root/test" -s fuzz; then
+if ! make -C "$root/test" -s -j"$(nproc)" fuzz; then
     echo "build of the fuzz targets failed"
     failed=$((failed + 1))
     finish

@@ -28,7 +28,7 @@ give_up() {  # message: a setup failure counts as one failed test, never as zero
 ensure_packages || give_up "missing packages"
 
 echo "== build (make -C test integration)"
-make -C "$root/test" -s integration || give_up "building the integration tests failed"
+make -C "$root/test" -s -j"$(nproc)" integration || give_up "building the integration tests failed"
 [ -f "$("$PG_CONFIG" --sharedir)/extension/lead_router.control" ] ||
     give_up "lead_router is not installed: run make && make install first"
 
