@@ -71,10 +71,14 @@ std::optional<int> compare(const Value& v, const Json& operand) {
     const Value o = from_json(operand);
     if (v.kind != o.kind) return std::nullopt;
     switch (v.kind) {
-        case Value::Kind::number: return v.number < o.number ? -1 : v.number > o.number ? 1 : 0;
-        case Value::Kind::text: return v.text < o.text ? -1 : v.text > o.text ? 1 : 0;
-        case Value::Kind::boolean: return v.boolean == o.boolean ? 0 : 1;
-        default: return std::nullopt;
+        case Value::Kind::number:
+            return v.number < o.number ? -1 : v.number > o.number ? 1 : 0;
+        case Value::Kind::text:
+            return v.text < o.text ? -1 : v.text > o.text ? 1 : 0;
+        case Value::Kind::boolean:
+            return v.boolean == o.boolean ? 0 : 1;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -126,7 +130,7 @@ bool predicate_holds(const Json& predicate, const Value& v) {
         return true;
     }
     if (predicate.is_array()) return in_list(v, predicate);  // shorthand for in
-    return compare(v, predicate) == 0;                                      // shorthand for eq
+    return compare(v, predicate) == 0;                       // shorthand for eq
 }
 
 }  // namespace

@@ -30,8 +30,17 @@ public:
     // Deletes the previous working set and creates a fresh one of n pending leads, then
     // vacuums, so that every measurement starts from the same clean state (no dead rows of
     // the previous measurement).
-    WorkingSet prepare(long n, double dup_share, double nomatch_share,
-                       const std::string& source_workspace = "");
+    WorkingSet prepare(long n, double dup_share, double nomatch_share, const std::string& source_workspace = "");
+
+    // The identity scenario's working set (bench.new_identity_set in sql/dataset.sql): n
+    // pending leads, variants and near misses of originals routed with them among them; then
+    // vacuums.  bench.identity_plan tells which is which.
+    WorkingSet prepare_identity(long n, double variant_share, double near_share, double nomatch_share);
+
+    // The pool scenario's working set (bench.new_pool_working_set): n pending leads, half of
+    // the single-destination workspace, half of the pool workspace, interleaved in arrival
+    // order; then vacuums.  Returns {single, pool}.
+    std::pair<WorkingSet, WorkingSet> prepare_pool(long n, double nomatch_share);
 
     // Retry queue: n leads that match no rule are routed (and so queued), then a rule that
     // matches them is added and their retries are made due now.  Returns the due queue rows.
@@ -45,7 +54,22 @@ public:
     bool worker_serves_this_database();
     void enable_worker(bool on);
 
+    // Deletes every working set (leads created after the epoch), then vacuums.
+    void clear_working_sets();
+
     bool has_function(const std::string& signature);
+    bool has_table(const std::string& name);
+    bool has_setting(const std::string& name);
+
+    template <typename... Args>
+    long long query_count(const std::string& sql, Args&&... args) {
+        return count(sql, std::forward<Args>(args)...);
+    }
+    // Every statement on the admin connection goes through these.
+    template <typename... Args>
+    pqxx::result query(const std::string& sql, Args&&... args) {
+        return exec(sql, std::forward<Args>(args)...);
+    }
 
 private:
     void settle();  // VACUUM (ANALYZE)

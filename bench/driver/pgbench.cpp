@@ -1,5 +1,7 @@
 #include "pgbench.h"
 
+#include "shell.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,24 +11,6 @@
 
 namespace bench {
 namespace {
-
-// Our own values only (paths we chose, numbers), quoted for the shell.
-std::string quoted(const std::string& s) {
-    std::string out = "'";
-    for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-std::string run_command(const std::string& command, int* status) {
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
-    std::string output;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-    *status = pclose(pipe);
-    return output;
-}
 
 double number_after(const std::string& text, const std::string& pattern) {
     std::smatch m;
@@ -46,10 +30,10 @@ Measurement run_pgbench(const PgbenchTarget& t, int clients, int duration_s) {
         if (entry.path().filename().string().rfind(prefix + ".", 0) == 0) fs::remove(entry.path());
     }
     const std::string command =
-        quoted(t.pgbench) + " -h " + quoted(t.host) + " -p " + quoted(t.port) + " -U " +
-        quoted(t.user) + " -N -M prepared -c " + std::to_string(clients) + " -j " +
-        std::to_string(clients) + " -T " + std::to_string(duration_s) + " -l --log-prefix=" +
-        quoted(t.log_dir + "/" + prefix) + " " + quoted(t.dbname) + " 2>&1";
+        shell_quoted(t.pgbench) + " -h " + shell_quoted(t.host) + " -p " + shell_quoted(t.port) + " -U " +
+        shell_quoted(t.user) + " -N -M prepared -c " + std::to_string(clients) + " -j " + std::to_string(clients) +
+        " -T " + std::to_string(duration_s) + " -l --log-prefix=" + shell_quoted(t.log_dir + "/" + prefix) + " " +
+        shell_quoted(t.dbname) + " 2>&1";
     int status = 0;
     const std::string output = run_command(command, &status);
     if (status != 0) throw std::runtime_error("pgbench failed:\n" + output);

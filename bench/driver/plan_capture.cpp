@@ -80,8 +80,8 @@ std::string summary(const std::string& sql) {
     static const std::string kTable = R"re(\s+(?:ONLY\s+)?"?lead_router"?\s*\.\s*"?([A-Za-z_][A-Za-z0-9_]*))re";
     static const std::regex write("\\b(UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)" + kTable, std::regex::icase);
     static const std::regex read("\\b(?:FROM|JOIN)" + kTable, std::regex::icase);
-    static const std::regex lock(R"re(\bFOR\s+(UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)(\s+SKIP\s+LOCKED|\s+NOWAIT)?)re",
-                                 std::regex::icase);
+    static const std::regex lock(
+        R"re(\bFOR\s+(UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)(\s+SKIP\s+LOCKED|\s+NOWAIT)?)re", std::regex::icase);
     std::vector<std::string> parts;
     const auto add = [&](const std::string& part) {
         if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(part);
@@ -106,7 +106,8 @@ std::string summary(const std::string& sql) {
     std::smatch m;
     if (std::regex_search(sql, m, lock)) {
         std::string clause = m[0].str();
-        std::replace_if(clause.begin(), clause.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }, ' ');
+        std::replace_if(
+            clause.begin(), clause.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }, ' ');
         out += " " + clause;
     }
     if (sql.rfind("SELECT 1 FROM ONLY ", 0) == 0) out += " (foreign-key check)";
@@ -155,16 +156,14 @@ public:
             capture_.count_notice();
             if (client_.count(p.statement) > 0) {
                 const std::string function = called_function(p.statement);
-                capture_.file(function.empty() ? "client statement" : function, !function.empty(),
-                              std::move(pending_));
+                capture_.file(function.empty() ? "client statement" : function, !function.empty(), std::move(pending_));
                 pending_.clear();
             } else if (names_lead_router(p.statement)) {
                 pending_.push_back({std::move(p.statement), {p.ms, std::move(p.plan)}});
             }
         } catch (const std::exception& e) {
             const std::string text(msg);
-            capture_.problem(std::string("a plan could not be read (") + e.what() + "): " +
-                             text.substr(0, 300));
+            capture_.problem(std::string("a plan could not be read (") + e.what() + "): " + text.substr(0, 300));
         } catch (...) {
             capture_.problem("a plan could not be read");
         }
@@ -179,8 +178,7 @@ private:
 
 class CapturedFlow : public Flow {
 public:
-    CapturedFlow(std::unique_ptr<Flow> inner, PlanCapture& capture)
-        : inner_(std::move(inner)), capture_(capture) {}
+    CapturedFlow(std::unique_ptr<Flow> inner, PlanCapture& capture) : inner_(std::move(inner)), capture_(capture) {}
 
     void prepare(pqxx::connection& conn) override {
         inner_->prepare(conn);
@@ -190,13 +188,12 @@ public:
             client.insert(trimmed(row[0].c_str()));
         }
         tx.exec("LOAD 'auto_explain'");
-        for (const char* setting :
-             {"SET client_min_messages = notice", "SET auto_explain.log_level = notice",
-              "SET auto_explain.log_format = text", "SET auto_explain.log_nested_statements = on",
-              "SET auto_explain.log_analyze = on", "SET auto_explain.log_buffers = on",
-              "SET auto_explain.log_timing = on", "SET auto_explain.log_triggers = on",
-              "SET auto_explain.log_verbose = off", "SET auto_explain.sample_rate = 1",
-              "SET auto_explain.log_min_duration = 0"}) {
+        for (const char* setting : {"SET client_min_messages = notice", "SET auto_explain.log_level = notice",
+                                    "SET auto_explain.log_format = text", "SET auto_explain.log_nested_statements = on",
+                                    "SET auto_explain.log_analyze = on", "SET auto_explain.log_buffers = on",
+                                    "SET auto_explain.log_timing = on", "SET auto_explain.log_triggers = on",
+                                    "SET auto_explain.log_verbose = off", "SET auto_explain.sample_rate = 1",
+                                    "SET auto_explain.log_min_duration = 0"}) {
             tx.exec(setting);
         }
         if (!capture_.generic_plans()) tx.exec("SET plan_cache_mode = force_custom_plan");
@@ -286,13 +283,11 @@ std::vector<std::string> PlanCapture::problems() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out = problems_;
     if (groups_.empty()) {
-        out.push_back("no lead_router statement was captured (" + std::to_string(notices_) +
-                      " plans received)");
+        out.push_back("no lead_router statement was captured (" + std::to_string(notices_) + " plans received)");
     }
     for (const auto& [caller, plans] : caller_plans_) {
         if (plans == 0) {
-            out.push_back("lead_router." + caller +
-                          "() was called but no plan of a statement it ran was captured");
+            out.push_back("lead_router." + caller + "() was called but no plan of a statement it ran was captured");
         }
     }
     return out;

@@ -70,9 +70,9 @@ private:
     };
     mutable std::mutex mutex_;
     bool generic_plans_;
-    std::vector<std::string> callers_;           // in the order first called
-    std::map<std::string, long> caller_plans_;   // lead_router function -> nested plans kept
-    std::vector<Group> groups_;                  // in the order first run
+    std::vector<std::string> callers_;          // in the order first called
+    std::map<std::string, long> caller_plans_;  // lead_router function -> nested plans kept
+    std::vector<Group> groups_;                 // in the order first run
     std::map<std::pair<std::string, std::string>, std::size_t> index_;
     std::vector<std::string> problems_;
     long long notices_ = 0;

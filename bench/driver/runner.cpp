@@ -26,11 +26,13 @@ struct StartLine {
 }  // namespace
 
 RunResult run_clients(const std::string& conninfo, int clients, double duration_s,
-                      const std::function<std::unique_ptr<Flow>()>& make_flow) {
+                      const std::function<std::unique_ptr<Flow>()>& make_flow, const RunOptions& options) {
     StartLine line;
     std::vector<Tally> tallies(static_cast<std::size_t>(clients));
     std::vector<Clock::time_point> ends(static_cast<std::size_t>(clients));
     std::vector<std::exception_ptr> failures(static_cast<std::size_t>(clients));
+    std::vector<int> pids(static_cast<std::size_t>(clients), 0);
+    std::vector<std::vector<TimelineEntry>> timelines(static_cast<std::size_t>(clients));
     std::atomic<bool> exhausted{false};
     std::vector<std::thread> threads;
 
@@ -45,6 +47,8 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
             try {
                 conn = std::make_unique<pqxx::connection>(conninfo);
                 pqxx::nontransaction(*conn).exec("SET application_name = 'lead_router_bench'");
+                for (const std::string& sql : options.session_setup) pqxx::nontransaction(*conn).exec(sql);
+                pids[slot] = conn->backendpid();
                 flow = make_flow();
                 flow->prepare(*conn);
             } catch (...) {
@@ -63,12 +67,25 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
             while (!exhausted.load(std::memory_order_relaxed)) {
                 const Clock::time_point t0 = Clock::now();
                 if (t0 >= line.deadline) break;
+                const long leads_before = tally.leads;
                 if (!flow->run_once(*conn, tally, rng)) {
                     exhausted = true;
                     break;
                 }
                 last = Clock::now();
-                tally.latency_ms.push_back(std::chrono::duration<double, std::milli>(last - t0).count());
+                const std::optional<double> own = flow->timed_ms();
+                const double latency = own ? *own : std::chrono::duration<double, std::milli>(last - t0).count();
+                tally.latency_ms.push_back(latency);
+                const long decided = tally.leads - leads_before;
+                if (options.timeline) {
+                    timelines[slot].push_back(
+                        {static_cast<float>(std::chrono::duration<double>(last - line.start).count()),
+                         static_cast<float>(latency), static_cast<int>(decided)});
+                }
+                if (options.lead_budget != nullptr && options.lead_budget->fetch_sub(decided) - decided <= 0) {
+                    exhausted = true;
+                    break;
+                }
             }
             ends[slot] = last;
         });
@@ -80,9 +97,17 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
         bool failed = false;
         for (const auto& f : failures) failed = failed || f != nullptr;
         line.abort = failed;
+        if (!failed && options.on_ready) {
+            try {
+                options.on_ready(pids);
+            } catch (...) {
+                failures[0] = std::current_exception();
+                line.abort = true;
+            }
+        }
         line.start = Clock::now();
-        line.deadline = line.start + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(duration_s));
+        line.deadline =
+            line.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
         line.go = true;
         line.cv.notify_all();
     }
@@ -99,6 +124,7 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
     }
     result.duration_s = std::chrono::duration<double>(end - line.start).count();
     result.exhausted = exhausted.load();
+    for (auto& t : timelines) result.timeline.insert(result.timeline.end(), t.begin(), t.end());
     return result;
 }
 

@@ -45,8 +45,7 @@ void Measurement::finalize() {
     if (tally.items > 0) {
         success_rate = static_cast<double>(tally.succeeded) / tally.items;
         if (lock_rate_applies) {
-            lock_acquisition_rate =
-                static_cast<double>(tally.items - tally.lock_failed) / tally.items;
+            lock_acquisition_rate = static_cast<double>(tally.items - tally.lock_failed) / tally.items;
         }
     }
 }

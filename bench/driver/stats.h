@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bench {
@@ -37,12 +38,13 @@ struct Measurement {
     long long scale_size = 0;      // scale scenario: the nominal table size (10,000, 1,000,000)
     double duration_s = 0;
     Tally tally;
-    bool exhausted = false;        // ended before the duration: the working set ran out
-    bool lock_rate_applies = true; // false where nothing is locked (pgbench, the retry drain)
-    long long wal_bytes = 0;       // WAL the server wrote during the measurement
-    long long checkpoints = 0;     // checkpoints that finished during it (0 is the plan)
-    long long wal_syncs = 0;       // WAL flushes to disk during it (commits share them)
-    std::string skipped;           // non-empty: not measured, and why
+    bool exhausted = false;         // ended before the duration: the working set ran out
+    bool lock_rate_applies = true;  // false where nothing is locked (pgbench, the retry drain)
+    long long wal_bytes = 0;        // WAL the server wrote during the measurement
+    long long checkpoints = 0;      // checkpoints that finished during it (0 is the plan)
+    long long wal_syncs = 0;        // WAL flushes to disk during it (commits share them)
+    std::vector<std::pair<std::string, std::string>> wal_ranges;  // LSNs from, to (per slice)
+    std::string skipped;                                          // non-empty: not measured, and why
     std::string note;
 
     // Derived figures (set by finalize()).

@@ -76,6 +76,74 @@ SELECT s.ws, r.name, r.priority, r.conditions::jsonb,
  ) AS r(n, name, priority, conditions);
 
 ------------------------------------------------------------------------------------------
+-- Distribution (issue 12): the pool scenario's own two inbound workspaces and four partners,
+-- so that its caps and round-robin state touch no other scenario.  "Inbound pool" has one
+-- catch-all rule that distributes over a weighted pool (4:3:2:1) of the four partners, the
+-- first two with a cap; "Inbound single" has the same catch-all rule with one destination,
+-- the third partner (no cap): the single-destination comparator.  The caps are far above what
+-- a run routes: they are counted on every routing, never reached.
+------------------------------------------------------------------------------------------
+
+INSERT INTO lead_router.workspaces (id, name, workspace_type)
+SELECT '40000000-0000-4000-8000-000000000001'::uuid, 'Inbound pool', 'internal'
+UNION ALL
+SELECT '40000000-0000-4000-8000-000000000002'::uuid, 'Inbound single', 'internal'
+UNION ALL
+SELECT ('50000000-0000-4000-8000-00000000000' || i)::uuid, 'Pool partner ' || i, 'partner'
+  FROM generate_series(1, 4) i;
+
+CREATE FUNCTION bench.pool_workspace() RETURNS uuid LANGUAGE sql IMMUTABLE
+    AS $$ SELECT '40000000-0000-4000-8000-000000000001'::uuid $$;
+CREATE FUNCTION bench.single_workspace() RETURNS uuid LANGUAGE sql IMMUTABLE
+    AS $$ SELECT '40000000-0000-4000-8000-000000000002'::uuid $$;
+CREATE FUNCTION bench.pool_partners() RETURNS uuid[] LANGUAGE sql IMMUTABLE
+    AS $$ SELECT ARRAY(SELECT ('50000000-0000-4000-8000-00000000000' || i)::uuid
+                         FROM generate_series(1, 4) i) $$;
+
+-- The two rules, the pool and its caps; called by the driver's pool scenario (on a
+-- lead_router with pools), once.
+CREATE FUNCTION bench.create_pool() RETURNS uuid
+    LANGUAGE plpgsql AS $$
+DECLARE
+    rule uuid;
+BEGIN
+    INSERT INTO lead_router.routing_rules (workspace_id, name, priority, conditions, destination_workspace_id)
+    VALUES (bench.pool_workspace(), 'Pool catch-all', 1, '{}', NULL)
+    RETURNING id INTO rule;
+    INSERT INTO lead_router.routing_rule_destinations (rule_id, destination_workspace_id, weight)
+    SELECT rule, (bench.pool_partners())[i], 5 - i FROM generate_series(1, 4) i;
+    INSERT INTO lead_router.partner_caps (workspace_id, period, max_leads)
+    VALUES ((bench.pool_partners())[1], 'day', 2000000000),
+           ((bench.pool_partners())[2], 'hour', 2000000000);
+    INSERT INTO lead_router.routing_rules (workspace_id, name, priority, conditions, destination_workspace_id)
+    VALUES (bench.single_workspace(), 'Single catch-all', 1, '{}', (bench.pool_partners())[3]);
+    RETURN rule;
+END $$;
+
+-- A fresh working set of n pending leads (bench.new_working_set) from the pool workspace,
+-- every second one of them (in arrival order) moved to the single-destination workspace.
+CREATE FUNCTION bench.new_pool_working_set(n integer, nomatch_share double precision) RETURNS bigint
+    LANGUAGE plpgsql AS $$
+DECLARE
+    inserted bigint;
+BEGIN
+    inserted := bench.new_working_set(n, 0, nomatch_share, bench.pool_workspace());
+    UPDATE lead_router.leads l SET source_workspace_id = bench.single_workspace()
+      FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS k
+              FROM lead_router.leads WHERE created_at > (SELECT epoch FROM bench.state)) o
+     WHERE l.id = o.id AND o.k % 2 = 0;
+    RETURN inserted;
+END $$;
+
+-- The working set's pending leads from one source workspace, in arrival order.
+CREATE FUNCTION bench.working_set_ids_of(source uuid) RETURNS SETOF uuid
+    LANGUAGE sql STABLE AS $$
+    SELECT id FROM lead_router.leads
+     WHERE created_at > (SELECT epoch FROM bench.state) AND routing_status = 'pending'
+       AND source_workspace_id = source
+     ORDER BY created_at, id $$;
+
+------------------------------------------------------------------------------------------
 -- Lead generation
 ------------------------------------------------------------------------------------------
 
@@ -218,3 +286,170 @@ CREATE FUNCTION bench.working_set_ids() RETURNS SETOF uuid
     SELECT id FROM lead_router.leads
      WHERE created_at > (SELECT epoch FROM bench.state) AND routing_status = 'pending'
      ORDER BY created_at, id $$;
+
+------------------------------------------------------------------------------------------
+-- Identity scenario: variants of already-routed people that differ in format only
+------------------------------------------------------------------------------------------
+
+-- What the driver is told about each planted lead: a variant of `original_id` (it must be
+-- reported a duplicate of it, through `expected_key`), or a near miss (a different person who
+-- shares a company, a name or most of a phone number with an original: it must not be).
+CREATE TABLE bench.identity_plan (
+    lead_id      uuid PRIMARY KEY,
+    original_id  uuid NOT NULL,
+    planted      boolean NOT NULL,  -- true: a variant; false: a near miss
+    kind         text NOT NULL,
+    expected_key text               -- the key that should match (email or phone); NULL for near misses
+);
+
+-- The person behind original number j (0-based within a set): name, email, phone in E.164,
+-- national, 00 and punctuated forms, country, company.  Half the names are written with
+-- accents (composed, NFC); with `accented`, all are.  Phones: US +1 AAA EEE 5DDD, GB
+-- +44 20 BBBB 5DDD, DE +49 30 BBBB5DDD, unique per j below 40,000,000 and apart from every
+-- other phone the bench generates (history and working sets end in 0000-0999 in the US).
+CREATE FUNCTION bench.person(j bigint, accented boolean DEFAULT false, OUT email text,
+                             OUT e164 text, OUT national_form text, OUT intl00 text,
+                             OUT punctuated text, OUT country text, OUT company text)
+    LANGUAGE sql IMMUTABLE AS $$
+    SELECT lower(f) || '.' || lower(l) || j || '@' || 'acme' || j % 5000 || '.example',
+           CASE c WHEN 'US' THEN '+1 ' || a || ' ' || e || ' ' || d
+                  WHEN 'GB' THEN '+44 20 ' || b || ' ' || d
+                  ELSE '+49 30 ' || b || d END,
+           CASE c WHEN 'US' THEN '(' || a || ') ' || e || '-' || d
+                  WHEN 'GB' THEN '020 ' || b || ' ' || d
+                  ELSE '030 ' || b || d END,
+           CASE c WHEN 'US' THEN '001 ' || a || ' ' || e || ' ' || d
+                  WHEN 'GB' THEN '0044 20 ' || b || ' ' || d
+                  ELSE '0049 30 ' || b || d END,
+           CASE c WHEN 'US' THEN '+1 (' || a || ') ' || e || '-' || d
+                  WHEN 'GB' THEN '+44 (0)20 ' || b || '-' || d
+                  ELSE '+49 (0)30 ' || b || '-' || d END,
+           c,
+           'Acme ' || j % 5000 || ' Inc'
+      FROM (SELECT (ARRAY['José', 'Zoë', 'François', 'Jürgen', 'Søren', 'Chloé', 'Łukasz', 'Inés',
+                          'John', 'Mary', 'Peter', 'Anna', 'Omar', 'Sarah', 'Tom', 'Li'])
+                       [1 + (j % CASE WHEN accented THEN 8 ELSE 16 END)::int] AS f,
+                   (ARRAY['García', 'Müller', 'Dubois', 'Nowak', 'Smith', 'Jones', 'Brown', 'Khan'])
+                       [1 + ((j / 16) % 8)::int] AS l,
+                   (ARRAY['US', 'GB', 'DE'])[1 + ((j / 3) % 3)::int] AS c,
+                   (200 + j % 800)::text AS a,
+                   (200 + (j / 800) % 800)::text AS e,
+                   (2000 + j % 8000)::text AS b,
+                   (5000 + (j / 8000) % 5000)::text AS d) p $$;
+
+-- A fresh identity working set of n pending leads (the previous working set deleted first):
+-- a share variant_share are variants of people routed before it (one routed original each,
+-- inserted with it), a share near_share are near misses of such originals, the rest are
+-- ordinary working-set leads (nomatch_share of them match no rule).  Variant kinds, in turn:
+--   email_case          the email in capitals
+--   email_spaces        the email between white space (tab, no-break space), the company with
+--                       runs of inner spaces
+--   email_fullwidth     the email in full-width letters (U+FF01..)
+--   email_nfd           email and company decomposed (NFD)
+--   without_phone       the same email, no phone
+--   with_phone          the original had no phone, the variant has one
+--   company_punctuation "Acme 12 Inc" vs "Acme 12, Inc." beside the same email
+--   phone_plus          phone only, +CC with punctuation and a national trunk "(0)"
+--   phone_00            phone only, the 00CC international form
+--   phone_national      phone only, national form; region from the lead's country, written
+--                       lower-case with spaces (" us ")
+-- Near misses: same_company (a colleague: same company, own email and phone), other_domain
+-- (same name at another company, own phone), phone_neighbour (a phone one digit apart, own
+-- email).  Originals and near misses are created after the epoch, so the next working set
+-- deletes them with the rest.
+CREATE FUNCTION bench.new_identity_set(n integer, variant_share double precision,
+                                       near_share double precision,
+                                       nomatch_share double precision) RETURNS bigint
+    LANGUAGE plpgsql AS $$
+DECLARE
+    n_variants integer := floor(n * variant_share);
+    n_near integer := floor(n * near_share);
+    n_plain integer := n - n_variants - n_near;
+    first_key bigint;
+    variant_kinds text[] := ARRAY['email_case', 'email_spaces', 'email_fullwidth', 'email_nfd',
+                                  'without_phone', 'with_phone', 'company_punctuation',
+                                  'phone_plus', 'phone_00', 'phone_national'];
+    near_kinds text[] := ARRAY['same_company', 'other_domain', 'phone_neighbour'];
+    partners uuid[] := bench.partner_workspaces();
+    sources uuid[] := bench.source_workspaces();
+BEGIN
+    PERFORM bench.clear_working_sets();
+    TRUNCATE bench.identity_plan;
+    UPDATE bench.state SET next_working_key = next_working_key + n
+        RETURNING next_working_key - n INTO first_key;
+    -- the ordinary leads, spread over the first n_plain milliseconds of the arrival order
+    PERFORM bench.insert_leads(first_key, n_plain, 'working', 0, nomatch_share, NULL);
+
+    -- originals: routed to a partner before the set arrived (after the epoch: deleted with it)
+    CREATE TEMP TABLE identity_people ON COMMIT DROP AS
+    SELECT j, j < n_variants AS planted,
+           CASE WHEN j < n_variants THEN variant_kinds[1 + (j % 10)::int]
+                ELSE near_kinds[1 + (j % 3)::int] END AS kind,
+           p.*, gen_random_uuid() AS original_id, gen_random_uuid() AS lead_id
+      FROM generate_series(0, n_variants + n_near - 1) AS j,
+           bench.person(j, j < n_variants AND j % 10 = 3) p;  -- email_nfd: accented names
+
+    INSERT INTO lead_router.leads
+           (id, email, phone, company_name, company_domain, company_industry, company_size,
+            country, attributes, source_workspace_id, workspace_id, routing_status,
+            routing_attempts, created_at)
+    SELECT original_id, email,
+           CASE WHEN kind = 'with_phone' THEN NULL ELSE e164 END,
+           company, 'acme' || j % 5000 || '.example', 'software', 200, country, '{}',
+           sources[1 + (j % 4)::int], partners[1 + (j % 8)::int], 'routed', 1,
+           (SELECT epoch FROM bench.state) + interval '1 second' + j * interval '1 microsecond'
+      FROM identity_people;
+
+    -- the planted variants and the near misses, pending and due, spread over the arrival order
+    -- of the ordinary leads
+    INSERT INTO lead_router.leads
+           (id, email, phone, company_name, company_domain, company_industry, company_size,
+            company_location, country, attributes, source_workspace_id, routing_status,
+            routing_attempts, created_at)
+    SELECT lead_id,
+           CASE kind
+                WHEN 'email_case' THEN upper(email)
+                WHEN 'email_spaces' THEN E'\t ' || email || E'\u00a0'
+                WHEN 'email_fullwidth' THEN translate(email,
+                     'abcdefghijklmnopqrstuvwxyz0123456789@.',
+                     'ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９＠．')
+                WHEN 'email_nfd' THEN normalize(email, NFD)
+                WHEN 'without_phone' THEN email
+                WHEN 'with_phone' THEN email
+                WHEN 'company_punctuation' THEN email
+                WHEN 'same_company' THEN 'colleague' || j || '@' || 'acme' || j % 5000 || '.example'
+                WHEN 'other_domain' THEN split_part(email, '@', 1) || '@other' || j % 5000 || '.example'
+                WHEN 'phone_neighbour' THEN 'neighbour' || j || '@elsewhere.example'
+                ELSE NULL END,  -- phone-only variants
+           CASE kind
+                WHEN 'without_phone' THEN NULL
+                WHEN 'with_phone' THEN e164
+                WHEN 'phone_plus' THEN punctuated
+                WHEN 'phone_00' THEN intl00
+                WHEN 'phone_national' THEN national_form
+                WHEN 'same_company' THEN NULL
+                WHEN 'other_domain' THEN NULL
+                -- one digit apart: the 5 that starts the last group made a 4 (no phone the
+                -- bench generates has one there)
+                WHEN 'phone_neighbour' THEN left(e164, -4) || '4' || right(e164, 3)
+                ELSE e164 END,
+           CASE kind
+                WHEN 'email_spaces' THEN '  ' || replace(company, ' ', '   ') || ' '
+                WHEN 'email_nfd' THEN normalize(company, NFD)
+                WHEN 'company_punctuation' THEN replace(company, ' Inc', ', Inc.')
+                ELSE company END,
+           'acme' || j % 5000 || '.example', 'software', 200, 'New York',
+           CASE WHEN kind = 'phone_national' THEN ' ' || lower(country) || ' ' ELSE country END,
+           '{"source": "webinar"}', sources[1 + ((j + 1) % 4)::int], 'pending', 0,
+           now() - interval '10 minutes'
+               + (floor(j * greatest(n_plain, 1)::double precision / (n_variants + n_near)) + 0.5)
+                 * interval '1 millisecond'
+      FROM identity_people;
+
+    INSERT INTO bench.identity_plan
+    SELECT lead_id, original_id, planted, kind,
+           CASE WHEN NOT planted THEN NULL
+                WHEN kind LIKE 'phone%' THEN 'phone' ELSE 'email' END
+      FROM identity_people;
+    RETURN n;
+END $$;
