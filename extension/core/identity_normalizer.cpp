@@ -205,11 +205,13 @@ NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
     // over it: a megabyte of "phone" must not cost minutes.
     constexpr std::size_t kMaxPhoneBytes = 250;
     enum class Reading { none, possible, valid };
+    const auto readable = [&](const std::string& text, const std::string& in_region, PhoneNumber* number) {
+        return text.size() <= kMaxPhoneBytes &&
+               util->Parse(text, in_region, number) == PhoneNumberUtil::NO_PARSING_ERROR &&
+               util->IsPossibleNumber(*number);
+    };
     const auto read = [&](const std::string& text, const std::string& in_region, PhoneNumber* number) {
-        if (text.size() > kMaxPhoneBytes || util->Parse(text, in_region, number) != PhoneNumberUtil::NO_PARSING_ERROR ||
-            !util->IsPossibleNumber(*number)) {
-            return Reading::none;
-        }
+        if (!readable(text, in_region, number)) return Reading::none;
         return util->IsValidNumber(*number) ? Reading::valid : Reading::possible;
     };
     const auto take = [&](const PhoneNumber& number) {
@@ -222,7 +224,7 @@ NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
         for (int i = 0; i < 3; ++i) {
             const std::string previous = out.text;
             PhoneNumber again;
-            if (read(previous, "ZZ", &again) == Reading::none) break;
+            if (!readable(previous, "ZZ", &again)) break;  // whether it is valid plays no part here
             take(again);
             if (out.text == previous) break;
         }
