@@ -1,6 +1,8 @@
 #include "dataset.h"
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 namespace bench {
 namespace {
@@ -105,12 +107,20 @@ long long Dataset::routed_retries() {
 }
 
 bool Dataset::worker_serves_this_database() {
-    return exec(
-               "SELECT current_setting('lead_router.database', true) = current_database()"
-               "   AND EXISTS (SELECT 1 FROM pg_stat_activity"
-               "                WHERE backend_type = 'lead_router worker'"
-               "                  AND datname = current_database())")[0][0]
-        .as<bool>(false);
+    if (!exec("SELECT current_setting('lead_router.database', true) = current_database()")[0][0].as<bool>(false)) {
+        return false;
+    }
+    // The bench database is created after the server started: the postmaster restarts the
+    // worker that found no database within a few seconds.
+    for (int i = 0; i < 60; ++i) {
+        if (exec("SELECT EXISTS (SELECT 1 FROM pg_stat_activity"
+                 "                WHERE backend_type = 'lead_router worker' AND datname = current_database())")[0][0]
+                .as<bool>(false)) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
 }
 
 void Dataset::enable_worker(bool on) {
