@@ -59,7 +59,10 @@ check "the lead_router worker runs in database app" bash -c \
     "for i in \$(seq 1 50); do [ \"\$(su postgres -c \"psql -X -At -d app -c \\\"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'lead_router worker' AND datname = 'app'\\\"\")\" = 1 ] && exit 0; sleep 0.2; done; exit 1"
 check "schedule_maintenance() registered the four jobs" \
     test "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'lead_router%'")" = 4
+# One transaction: the worker routes committed leads on arrival, and route_lead on a lead it
+# holds at that moment says `locked`.
 check "a lead routes" test "$(q "
+BEGIN;
 INSERT INTO lead_router.workspaces (id, name, workspace_type) VALUES
     ('00000000-0000-0000-0000-0000000000a1', 'Inbound', 'internal'),
     ('00000000-0000-0000-0000-0000000000b1', 'Partner', 'partner');
@@ -67,7 +70,8 @@ INSERT INTO lead_router.routing_rules (workspace_id, name, conditions, destinati
 VALUES ('00000000-0000-0000-0000-0000000000a1', 'all', '{}', '00000000-0000-0000-0000-0000000000b1');
 INSERT INTO lead_router.leads (id, email, source_workspace_id)
 VALUES ('10000000-0000-0000-0000-000000000001', 'a@x.com', '00000000-0000-0000-0000-0000000000a1');
-SELECT status FROM lead_router.route_lead('10000000-0000-0000-0000-000000000001')")" = routed
+SELECT status FROM lead_router.route_lead('10000000-0000-0000-0000-000000000001');
+COMMIT;")" = routed
 # pg_cron runs a job in a background worker (no password needed): a one-off job succeeds.
 q "SELECT cron.schedule('readme_probe', '* * * * *', 'SELECT lead_router.release_stale_routing_locks()')" >>"$log" 2>&1
 check "a pg_cron job of lead_router succeeds (within 70 s)" bash -c \
