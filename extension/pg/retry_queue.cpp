@@ -7,6 +7,7 @@
 #include "pg/access_control.h"
 #include "pg/datum_convert.h"
 #include "pg/lead_fields.h"
+#include "pg/lead_index.h"
 #include "pg/route_flow.h"
 #include "pg/spi_statement.h"
 
@@ -53,7 +54,8 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM lead_router.routing_queue
 Counts process(int32 batch_size) {
     Counts counts{};
     const access_control::BatchScope scope = access_control::batch_scope();
-    const Datum pick_args[] = {Int32GetDatum(batch_size), BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
+    const Datum pick_args[] = {Int32GetDatum(route_flow::leads_per_transaction(batch_size)),
+                               BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
     const char pick_nulls[] = {' ', ' ', scope.has_user ? ' ' : 'n'};
     const int n = static_cast<int>(execute(pick_due_stmt, pick_args, pick_nulls, false));
     if (n == 0) return counts;
@@ -68,6 +70,12 @@ Counts process(int32 batch_size) {
     for (int i = 0; i < n; ++i) lead_ids[i] = queue_column(i, 2);
     SPITupleTable* leads = route_flow::lock_leads(make_array(lead_ids, nullptr, n, UUIDOID));
     const int locked = static_cast<int>(SPI_processed);
+    lead_by_id_hash* locked_by_id = lead_index::by_id(locked);
+    for (int k = 0; k < locked; ++k) {
+        bool isnull;
+        const Datum id = SPI_getbinval(leads->vals[k], leads->tupdesc, lf::kId, &isnull);
+        lead_index::add(locked_by_id, *DatumGetUUIDP(id), k);
+    }
 
     HeapTuple* rows = static_cast<HeapTuple*>(palloc(sizeof(HeapTuple) * n));
     int32* max_attempts = static_cast<int32*>(palloc(sizeof(int32) * n));
@@ -75,18 +83,13 @@ Counts process(int32 batch_size) {
     Datum* stale_reasons = static_cast<Datum*>(palloc(sizeof(Datum) * n));
     int routable = 0, stale = 0;
     for (int i = 0; i < n; ++i) {
-        HeapTuple row = nullptr;
-        bool isnull;
-        for (int k = 0; k < locked && row == nullptr; ++k) {
-            const Datum id = SPI_getbinval(leads->vals[k], leads->tupdesc, lf::kId, &isnull);
-            if (memcmp(DatumGetUUIDP(id)->data, DatumGetUUIDP(lead_ids[i])->data, UUID_LEN) == 0) {
-                row = leads->vals[k];
-            }
-        }
-        if (row == nullptr) {
+        const int k = lead_index::find(locked_by_id, *DatumGetUUIDP(lead_ids[i]));
+        if (k < 0) {
             ++counts.skipped;  // held by another session (a deleted lead cascades its rows away)
             continue;
         }
+        HeapTuple row = leads->vals[k];
+        bool isnull;
         const Datum source = SPI_getbinval(row, leads->tupdesc, lf::kSource, &isnull);
         const char* status = TextDatumGetCString(SPI_getbinval(row, leads->tupdesc, lf::kStatus, &isnull));
         const char* reason = nullptr;
