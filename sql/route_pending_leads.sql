@@ -52,4 +52,40 @@ SELECT right(l.id::text, 2) AS lead, l.routing_due_at = q.next_retry_at AS in_st
  WHERE q.next_retry_at > now() ORDER BY l.id;
 RESET enable_seqscan;
 
+-- A large batch_size takes at most a quarter of the lock table's identity locks (three per
+-- lead, held until commit): it routes that many leads and leaves the rest due, instead of
+-- failing with "out of shared memory".  3,000 leads with three keys each need 9,000 locks,
+-- more than this server's lock table holds.
+CREATE TEMP TABLE lock_budget AS
+SELECT (current_setting('max_locks_per_transaction')::int
+        * (current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int + 1
+           + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
+           + current_setting('max_prepared_transactions')::int)) AS lock_entries;
+SELECT lock_entries < 9000 AS batch_would_overflow, lock_entries / 4 / 3 AS leads_per_call FROM lock_budget \gset
+SELECT :'batch_would_overflow' AS batch_would_overflow;
+INSERT INTO leads (email, phone, company_name, source_workspace_id)
+SELECT 'bulk' || i || '@example.com', '+1 415 555 ' || lpad(i::text, 4, '0'), 'Bulk ' || i, :'inbound2'
+  FROM generate_series(1, 3000) i;
+CREATE TEMP TABLE bulk_routed (call int, lead_id uuid, status text);
+INSERT INTO bulk_routed SELECT 1, lead_id, status FROM route_pending_leads(10000);
+SELECT count(*) = :leads_per_call AS first_call_routes_its_share,
+       count(*) FILTER (WHERE status = 'routed') = count(*) AS all_routed
+  FROM bulk_routed;
+-- later calls, each a transaction of its own, route the rest, each lead once
+SELECT format('INSERT INTO bulk_routed SELECT %s, lead_id, status FROM lead_router.route_pending_leads(10000)', c)
+  FROM generate_series(2, 20) c \gexec
+SELECT count(*) AS routed, count(DISTINCT lead_id) AS distinct_leads,
+       count(DISTINCT call) = ceil(3000.0 / :leads_per_call) AS calls_as_expected
+  FROM bulk_routed;
+SELECT routing_status, count(*) FROM leads WHERE source_workspace_id = :'inbound2' AND email LIKE 'bulk%'
+ GROUP BY 1;
+-- the retry queue takes the same share per call
+INSERT INTO leads (email, phone, company_name, company_industry, source_workspace_id)
+SELECT 'retry' || i || '@example.com', '+1 415 556 ' || lpad(i::text, 4, '0'), 'Retry ' || i, 'software', :'inbound'
+  FROM generate_series(1, 3000) i;
+INSERT INTO routing_queue (lead_id, workspace_id, attempt_number, next_retry_at)
+SELECT id, source_workspace_id, 1, now() - interval '1 minute' FROM leads WHERE email LIKE 'retry%';
+SELECT processed = :leads_per_call AS retry_call_takes_its_share, routed = processed AS all_routed
+  FROM process_retry_queue(10000);
+
 \i sql/fixtures/teardown.sql

@@ -11,6 +11,8 @@
 #include "pg/spi_statement.h"
 
 extern "C" {
+#include "access/twophase.h"
+#include "storage/lock.h"
 #include "utils/inval.h"
 }
 
@@ -46,6 +48,15 @@ Statement lock_due_pending_stmt = {"SELECT " LEAD_ROUTER_LEAD_COLUMNS
 
 }  // namespace
 
+int32 leads_per_transaction(int32 requested) {
+    // A routed lead's identity locks (one per key, up to three) are held until the
+    // transaction ends.  One call takes at most a quarter of the server's lock table, so a
+    // large batch routes fewer leads per call rather than failing with "out of shared memory".
+    const int64 entries = static_cast<int64>(max_locks_per_xact) * (MaxBackends + max_prepared_xacts);
+    const int64 leads = Max(static_cast<int64>(1), entries / 4 / core::kDuplicateKeys);
+    return static_cast<int32>(Min(static_cast<int64>(requested), leads));
+}
+
 Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_attempts) {
     // A rule change committed by another session since our last look is used now, even
     // inside a transaction that has already read routing_rules.
@@ -80,7 +91,8 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
 SPITupleTable* lock_due_pending(int32 batch_size) {
     AcceptInvalidationMessages();
     const access_control::BatchScope scope = access_control::batch_scope();
-    const Datum values[] = {Int32GetDatum(batch_size), TimestampTzGetDatum(transitions::stale_lock_cutoff()),
+    const Datum values[] = {Int32GetDatum(leads_per_transaction(batch_size)),
+                            TimestampTzGetDatum(transitions::stale_lock_cutoff()),
                             BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
     const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n'};
     execute(lock_due_pending_stmt, values, nulls, false);

@@ -31,8 +31,15 @@ struct Outcome {
 // workspace; the caller must be allowed to act on it (else P0002, as for an unknown lead).
 Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_attempts);
 
+// How many of `requested` leads one call may route: every lead holds up to three identity
+// locks until the transaction ends, and one call takes at most a quarter of the server's lock
+// table (max_locks_per_transaction × (max_connections and the other backends +
+// max_prepared_transactions)).
+int32 leads_per_transaction(int32 requested);
+
 // Locks the due pending leads of the caller's workspaces — pending, and no retry scheduled
-// in the future — at most `batch_size`, longest due first, skipping rows other sessions hold.
+// in the future — at most leads_per_transaction(batch_size), longest due first, skipping rows
+// other sessions hold.
 // Returns the SPI tuple table (LEAD_ROUTER_LEAD_COLUMNS rows).
 SPITupleTable* lock_due_pending(int32 batch_size);
 
