@@ -80,12 +80,25 @@ std::string fold_ascii(std::string_view raw, bool collapse_inner_space) {
     return out;
 }
 
+bool is_control_character(char32_t c) { return c < 0x20 || c == 0x7F || (c >= 0x80 && unicode::is_control(c)); }
+
+// Control characters go before folding: one between a letter and its combining mark keeps
+// them apart there, and dropped afterwards it would let a second normalisation compose them.
+std::string without_controls(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size());
+    unicode::for_each_code_point(raw, [&](char32_t c) {
+        if (!is_control_character(c) || ascii_white_space(c) || unicode::is_white_space(c)) append_utf8(out, c);
+    });
+    return out;
+}
+
 std::string fold_text(std::string_view raw, bool collapse_inner_space) {
     if (is_ascii(raw)) return fold_ascii(raw, collapse_inner_space);
     std::string out;
     out.reserve(raw.size());
     std::string pending;  // white space seen since the last kept character
-    unicode::for_each_code_point(unicode::fold(raw), [&](char32_t c) {
+    unicode::for_each_code_point(unicode::fold(without_controls(raw)), [&](char32_t c) {
         const bool space = c < 0x80 ? ascii_white_space(c) : unicode::is_white_space(c);
         if (space) {
             if (collapse_inner_space) {
@@ -95,7 +108,7 @@ std::string fold_text(std::string_view raw, bool collapse_inner_space) {
             }
             return;
         }
-        if (c < 0x20 || c == 0x7F || (c >= 0x80 && unicode::is_control(c))) return;
+        if (is_control_character(c)) return;
         if (!out.empty()) out += pending;
         pending.clear();
         append_utf8(out, c);
@@ -205,10 +218,18 @@ NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
     // over it: a megabyte of "phone" must not cost minutes.
     constexpr std::size_t kMaxPhoneBytes = 250;
     enum class Reading { none, possible, valid };
+    // E.164 allows 15 digits with the country code; libphonenumber's possible lengths of some
+    // regions go beyond that for national numbers (Germany's: 15 without the "49").
+    constexpr std::size_t kMaxE164Digits = 15;
+    const auto fits_e164 = [&](const PhoneNumber& number) {
+        std::string national;
+        util->GetNationalSignificantNumber(number, &national);
+        return std::to_string(number.country_code()).size() + national.size() <= kMaxE164Digits;
+    };
     const auto readable = [&](const std::string& text, const std::string& in_region, PhoneNumber* number) {
         return text.size() <= kMaxPhoneBytes &&
                util->Parse(text, in_region, number) == PhoneNumberUtil::NO_PARSING_ERROR &&
-               util->IsPossibleNumber(*number);
+               util->IsPossibleNumber(*number) && fits_e164(*number);
     };
     const auto read = [&](const std::string& text, const std::string& in_region, PhoneNumber* number) {
         if (!readable(text, in_region, number)) return Reading::none;

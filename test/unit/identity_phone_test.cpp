@@ -51,6 +51,15 @@ TEST_CASE("phone: without a region a national number cannot be placed: the digit
     CHECK(normalize_phone("12", "US").text == "12");
 }
 
+TEST_CASE("phone: more than E.164's 15 digits is no E.164 form, though libphonenumber calls it possible",
+          "[identity][phone][fallback]") {
+    // Germany's national numbers may have 15 digits: with the "49", 17.
+    const NormalizedPhone p = normalize_phone("+49 163 7802 6269 1234", "");
+    CHECK(p.form == NormalizedPhone::Form::digits);
+    CHECK(p.text == "49163780262691234");
+    CHECK(normalize_phone("+49 30 901820", "").text == "+4930901820");  // an ordinary one still is
+}
+
 TEST_CASE("phone: no digits is no phone", "[identity][phone]") {
     for (const char* none : {"", "   ", "()--", "n/a", "+", "\u2014\u2014"}) {
         const NormalizedPhone p = normalize_phone(none, "US");

@@ -34,6 +34,16 @@ TEST_CASE("email: composed, decomposed, full-width and other-case spellings agre
     CHECK(normalize_email("\u0531\u0532@x.am") == "\u0561\u0562@x.am");  // Armenian: every script
 }
 
+TEST_CASE("a control character between a letter and its combining mark is dropped before folding",
+          "[identity][email][company]") {
+    // Dropped after folding, it would leave "b" + U+0307 for a second normalisation to compose.
+    const std::string written = std::string("b\x08\0\u0307@x.com", 11);
+    CHECK(normalize_email(written) == "\u1E03@x.com");  // ḃ
+    CHECK(normalize_email(normalize_email(written)) == normalize_email(written));
+    CHECK(normalize_company("Acme\x01\u0301 Ltd") == "acm\u00E9 ltd");
+    CHECK(normalize_company(normalize_company("Acme\x01\u0301 Ltd")) == "acm\u00E9 ltd");
+}
+
 TEST_CASE("email: invisible and control characters are dropped, inner white space kept", "[identity][email]") {
     CHECK(normalize_email("jo\x01hn@exa\x7Fmple.com") == "john@example.com");
     CHECK(normalize_email(std::string("john\0@example.com", 18)) == "john@example.com");
