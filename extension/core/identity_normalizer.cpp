@@ -147,7 +147,8 @@ std::string normalize_email(std::string_view raw, EmailCanonicalization canonica
     require_utf8(raw, "email");
     std::string email = fold_text(raw, false);
     if (canonicalization == EmailCanonicalization::provider) {
-        email = canonical_provider_address(std::move(email));
+        // Trimmed again: dots dropped from the front of a local part can uncover white space.
+        email = fold_text(canonical_provider_address(std::move(email)), false);
     }
     return email;
 }
@@ -241,22 +242,29 @@ NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
     };
     // libphonenumber's E.164 of an odd input ("+44)0( 02 ...") can read differently again;
     // settle on the form that reads as itself, so that normalising twice changes nothing.
-    const auto settle = [&] {
+    // A form that never does (it reads as no possible number, or keeps changing) is no E.164
+    // form: the digits rule applies.
+    const auto settled = [&] {
         for (int i = 0; i < 3; ++i) {
             const std::string previous = out.text;
             PhoneNumber again;
-            if (!readable(previous, "ZZ", &again)) break;  // whether it is valid plays no part here
+            if (!readable(previous, "ZZ", &again)) return false;  // whether it is valid plays no part here
             take(again);
-            if (out.text == previous) break;
+            if (out.text == previous) return true;
         }
+        return false;
+    };
+    const auto digits_rule = [&] {
+        out.text = phone_digits(raw);
+        out.form = out.text.empty() ? NormalizedPhone::Form::none : NormalizedPhone::Form::digits;
+        return out;
     };
     const std::string region_code = region.empty() ? "ZZ" : std::string(region);
     PhoneNumber as_written;
     const Reading in_region = read(std::string(raw), region_code, &as_written);
     if (in_region == Reading::valid) {
         take(as_written);
-        settle();
-        return out;
+        return settled() ? out : digits_rule();
     }
     // "00" is the international call prefix in most of the world, and people write it
     // where another is dialled (a US lead's "0044 20 ...", a Japanese one's): a number that
@@ -266,18 +274,14 @@ NormalizedPhone normalize_phone(std::string_view raw, std::string_view region) {
         PhoneNumber international;
         if (read("+" + std::string(raw.substr(first + 2)), region_code, &international) != Reading::none) {
             take(international);
-            settle();
-            return out;
+            if (settled()) return out;
         }
     }
     if (in_region == Reading::possible) {
         take(as_written);
-        settle();
-        return out;
+        if (settled()) return out;
     }
-    out.text = phone_digits(raw);
-    out.form = out.text.empty() ? NormalizedPhone::Form::none : NormalizedPhone::Form::digits;
-    return out;
+    return digits_rule();
 }
 
 std::optional<std::string> phone_region(std::string_view text) {

@@ -60,6 +60,18 @@ TEST_CASE("phone: more than E.164's 15 digits is no E.164 form, though libphonen
     CHECK(normalize_phone("+49 30 901820", "").text == "+4930901820");  // an ordinary one still is
 }
 
+TEST_CASE("phone: an E.164 form that does not read as itself again is no E.164 form", "[identity][phone][fallback]") {
+    // Found by fuzz_identity: libphonenumber reads these, but not its own E.164 of them.
+    for (const char* odd : {"+43)0 000091946", "+43 (0)000008 4 858 ext"}) {
+        const NormalizedPhone p = normalize_phone(odd, "");
+        if (p.form == NormalizedPhone::Form::e164) {
+            for (const char* region : {"", "AT", "US", "DE"}) CHECK(normalize_phone(p.text, region).text == p.text);
+        } else {
+            CHECK(p.form == NormalizedPhone::Form::digits);
+        }
+    }
+}
+
 TEST_CASE("phone: no digits is no phone", "[identity][phone]") {
     for (const char* none : {"", "   ", "()--", "n/a", "+", "\u2014\u2014"}) {
         const NormalizedPhone p = normalize_phone(none, "US");

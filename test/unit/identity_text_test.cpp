@@ -65,6 +65,9 @@ TEST_CASE("email: provider canonicalisation ignores Gmail dots and +tags", "[ide
     const auto provider = EmailCanonicalization::provider;
     CHECK(normalize_email("John.Doe+news@Gmail.com", provider) == "johndoe@gmail.com");
     CHECK(normalize_email("j.o.h.n.doe@googlemail.com", provider) == "johndoe@gmail.com");
+    // dots dropped from the front uncover white space, which is trimmed as everywhere
+    CHECK(normalize_email(".\r\rp\n@googlemail.com", provider) == "p\n@gmail.com");
+    CHECK(normalize_email(normalize_email(".\r\rp@gmail.com", provider), provider) == "p@gmail.com");
     CHECK(normalize_email("ann+work@outlook.com", provider) == "ann@outlook.com");
     CHECK(normalize_email("ann+work@icloud.com", provider) == "ann@icloud.com");
     // dots count elsewhere, and +tags of providers that do not use them are kept
