@@ -470,9 +470,13 @@ private:
              " due leads");
         data_.grow_history(history);
         const WorkingSet ws = data_.prepare(o_.queue_leads, o_.queue_dup_share, o_.queue_nomatch_share);
+        // Each measurement may take its share of the queue (and a batched one at most
+        // --queue-batch-budget): a fast one early on must not leave the later ones no queue.
+        const long share = static_cast<long>(o_.queue_leads / std::max<std::size_t>(
+                                                                   1, o_.queue_clients.size() * o_.queue_batches.size()));
         for (const int c : o_.queue_clients) {
             for (const int b : o_.queue_batches) {
-                std::atomic<long> budget{b == 1 ? std::numeric_limits<long>::max() / 2 : o_.queue_batch_budget};
+                std::atomic<long> budget{b == 1 ? share : std::min<long>(share, o_.queue_batch_budget)};
                 RunOptions options;
                 options.lead_budget = &budget;
                 const ServerMark before = mark();
