@@ -1,6 +1,9 @@
 // One statement for all three kinds: a branch per kind, each on its own partial index.
 #include "pg/identity_owners.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "pg/datum_convert.h"
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
@@ -10,28 +13,68 @@ namespace {
 
 // $1..$3 email, phone and combined keys; $4 true: no window; $5 the window's start.  An
 // original routed before routed_at was recorded (NULL until rebuild_identity_keys()) counts.
+// Nothing but the three index scans: most leads find no original, and a join, a sort or a
+// filter by workspace in the plan would cost every routing its start-up (the partner check
+// and the order are applied below, to the few rows found).
 Statement owners_stmt = {
     R"sql(
-SELECT o.kind, o.key, o.id, o.workspace_id, o.routed_at
-  FROM (SELECT 0 AS kind, l.email_key AS key, l.id, l.workspace_id, l.routed_at
-          FROM lead_router.leads l
-         WHERE l.email_key = ANY ($1) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
-        UNION ALL
-        SELECT 1, l.phone_key, l.id, l.workspace_id, l.routed_at
-          FROM lead_router.leads l
-         WHERE l.phone_key = ANY ($2) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
-        UNION ALL
-        SELECT 2, l.dedupe_hash, l.id, l.workspace_id, l.routed_at
-          FROM lead_router.leads l
-         WHERE l.dedupe_hash = ANY ($3) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL) o
-  JOIN lead_router.workspaces w ON w.id = o.workspace_id
- WHERE w.workspace_type = 'partner' AND ($4 OR o.routed_at IS NULL OR o.routed_at >= $5)
- ORDER BY o.kind, o.key, o.routed_at NULLS FIRST, o.id)sql",
+SELECT 0 AS kind, l.email_key AS key, l.id, l.workspace_id, l.routed_at
+  FROM lead_router.leads l
+ WHERE l.email_key = ANY ($1) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
+   AND ($4 OR l.routed_at IS NULL OR l.routed_at >= $5)
+UNION ALL
+SELECT 1, l.phone_key, l.id, l.workspace_id, l.routed_at
+  FROM lead_router.leads l
+ WHERE l.phone_key = ANY ($2) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
+   AND ($4 OR l.routed_at IS NULL OR l.routed_at >= $5)
+UNION ALL
+SELECT 2, l.dedupe_hash, l.id, l.workspace_id, l.routed_at
+  FROM lead_router.leads l
+ WHERE l.dedupe_hash = ANY ($3) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
+   AND ($4 OR l.routed_at IS NULL OR l.routed_at >= $5))sql",
     5,
     {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLOID, TIMESTAMPTZOID}};
 
+// Of the owners found, the partner workspaces (an original owned by a workspace that is no
+// longer a partner is no one's).
+Statement partners_stmt = {
+    "SELECT w.id FROM lead_router.workspaces w WHERE w.id = ANY ($1) AND w.workspace_type = 'partner'",
+    1,
+    {UUIDARRAYOID}};
+
 constexpr int kKindBits[core::kDuplicateKeys] = {settings::kDuplicateByEmail, settings::kDuplicateByPhone,
                                                  settings::kDuplicateByCombined};
+
+bool same_uuid(const pg_uuid_t& a, const pg_uuid_t& b) { return std::memcmp(a.data, b.data, UUID_LEN) == 0; }
+
+// The order of Rows: kind, key, routed_at (unknown first), id.
+bool before(const Row& a, const Row& b) {
+    if (a.kind != b.kind) return a.kind < b.kind;
+    if (const int c = std::strcmp(a.key, b.key); c != 0) return c < 0;
+    if (a.routed_at != b.routed_at) return a.routed_at < b.routed_at;
+    return std::memcmp(a.lead.data, b.lead.data, UUID_LEN) < 0;
+}
+
+// Drops the rows whose owner is not a partner workspace.
+void keep_partner_owned(Rows* out) {
+    if (out->count == 0) return;
+    Datum* owners = static_cast<Datum*>(palloc(sizeof(Datum) * out->count));
+    for (int r = 0; r < out->count; ++r) owners[r] = UUIDPGetDatum(&out->rows[r].owner);
+    const Datum values[] = {make_array(owners, nullptr, out->count, UUIDOID)};
+    const uint64 partners = execute_latest(partners_stmt, values, nullptr);
+    pg_uuid_t* partner = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (partners + 1)));
+    for (uint64 p = 0; p < partners; ++p) {
+        bool isnull;
+        partner[p] = *DatumGetUUIDP(column(p, 1, &isnull));
+    }
+    int kept = 0;
+    for (int r = 0; r < out->count; ++r) {
+        const bool is_partner = std::any_of(partner, partner + partners,
+                                            [&](const pg_uuid_t& id) { return same_uuid(id, out->rows[r].owner); });
+        if (is_partner) out->rows[kept++] = out->rows[r];
+    }
+    out->count = kept;
+}
 
 }  // namespace
 
@@ -62,6 +105,8 @@ Rows find(Datum* const keys[core::kDuplicateKeys], const int counts[core::kDupli
         const Datum routed_at = column(r, 5, &isnull);
         row.routed_at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(routed_at);
     }
+    keep_partner_owned(&out);
+    std::sort(out.rows, out.rows + out.count, before);
     return out;
 }
 
