@@ -237,7 +237,9 @@ void Poller::start() {
                     const long long n = tx.exec_prepared1("poll", batch_)[0].as<long long>();
                     ++calls_;
                     routed_ += n;
-                    if (n < batch_) break;
+                    // Until a call finds nothing due: a call may route fewer than asked (at
+                    // most its share of the lock table), which does not mean the queue is empty.
+                    if (n == 0) break;
                 }
             }
         } catch (const std::exception& e) {
