@@ -89,8 +89,8 @@ REVOKE ALL ON FUNCTION @extschema@.workspaces_validate() FROM PUBLIC;
 -- Added empty: rebuild_identity_keys() fills them in batches that commit, so that a large
 -- table is not rewritten in one transaction.  New and changed leads get them at once.
 ALTER TABLE @extschema@.leads
-    ADD COLUMN email_key text COLLATE "C",
-    ADD COLUMN phone_key text COLLATE "C",
+    ADD COLUMN email_key text,
+    ADD COLUMN phone_key text,
     ADD COLUMN identity_version integer,
     ADD COLUMN routed_at timestamptz;
 COMMENT ON COLUMN @extschema@.leads.email_key IS
@@ -102,17 +102,10 @@ COMMENT ON COLUMN @extschema@.leads.identity_version IS
 COMMENT ON COLUMN @extschema@.leads.routed_at IS
     'When the lead was routed (clock time of the routing write); what lead_router.duplicate_window measures';
 
--- Like the new keys, dedupe_hash is a hex digest: compared byte by byte, not by the
--- database's collation (rebuilds leads_dedupe_owner_idx; the table is not rewritten).
-ALTER TABLE @extschema@.leads ALTER COLUMN dedupe_hash TYPE text COLLATE "C";
-
--- The duplicate check reads routed originals by key, nothing else.  The keys are hex
--- digests compared byte by byte (COLLATE "C"), and the indexes carry nothing but the key: a
--- lead that is no duplicate finds no entry, and an original just routed is not all-visible,
--- so included columns would spare no heap visit while widening every routing's index writes.
-CREATE INDEX leads_email_owner_idx ON @extschema@.leads (email_key)
+-- The duplicate check reads routed originals by key, nothing else.
+CREATE INDEX leads_email_owner_idx ON @extschema@.leads (email_key) INCLUDE (workspace_id, routed_at)
     WHERE routing_status = 'routed' AND duplicate_of IS NULL AND email_key IS NOT NULL;
-CREATE INDEX leads_phone_owner_idx ON @extschema@.leads (phone_key)
+CREATE INDEX leads_phone_owner_idx ON @extschema@.leads (phone_key) INCLUDE (workspace_id, routed_at)
     WHERE routing_status = 'routed' AND duplicate_of IS NULL AND phone_key IS NOT NULL;
 
 ALTER TABLE @extschema@.routing_logs
