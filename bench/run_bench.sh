@@ -29,7 +29,7 @@
 # compared scenarios there (concurrent at --bar-clients, identity, queue_head) with
 # --role baseline, checking that the server runs the 0.5.0 build (extversion and the mapped
 # library file).  That server is stopped before the main one starts; the main driver reads
-# the pass's results (--baseline-json) and reports 0.6.0 ÷ 0.5.0.  The copy and the build are
+# the pass's results (--baseline-json) and reports this version ÷ 0.5.0.  The copy and the build are
 # kept and reused while v0.5.0 and the installed server binaries stay the same.  Exits non-zero only when the harness
 # could not run (the driver's plan capture included: no statement of lead_router's captured, or
 # a plan it could not read); a missed performance bar is a result, not a failure.

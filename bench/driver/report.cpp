@@ -407,7 +407,8 @@ std::string extra_markdown(const RunInfo& run) {
     }
     const Json rows = versus_baseline(run);
     if (!rows.empty()) {
-        out << "\n### 0.6.0 against 0.5.0 (same harness, same machine, the 0.5.0 pass first)\n\n";
+        const std::string& v = run.extension_version;  // this run's version, against 0.5.0
+        out << "\n### " << v << " against 0.5.0 (same harness, same machine, the 0.5.0 pass first)\n\n";
         if (run.baseline.contains("library")) {
             out << "0.5.0 pass: extension " << run.baseline.value("extension_version", "?") << ", library "
                 << run.baseline["library"].value("path", "?") << " (sha256 "
@@ -416,8 +417,8 @@ std::string extra_markdown(const RunInfo& run) {
                 << run.library.value("path", "?") << " (sha256 " << run.library.value("sha256", "?").substr(0, 16)
                 << "…).\n\n";
         }
-        out << "| scenario | variant | clients | 0.5.0 leads/s | 0.6.0 leads/s | ratio | 0.5.0 p95 ms | 0.6.0 p95 ms | "
-               "0.5.0 WAL/lead | 0.6.0 WAL/lead | ratio |\n"
+        out << "| scenario | variant | clients | 0.5.0 leads/s | " << v << " leads/s | ratio | 0.5.0 p95 ms | " << v
+            << " p95 ms | 0.5.0 WAL/lead | " << v << " WAL/lead | ratio |\n"
                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
         for (const Json& r : rows) {
             out << "| " << r["scenario"].get<std::string>() << " | " << r["variant"].get<std::string>() << " | "

@@ -75,7 +75,7 @@ struct RunInfo {
 
 std::vector<Bar> compute_bars(const RunInfo& run, int bar_clients);
 
-// 0.6.0 ÷ 0.5.0 for every measurement of the baseline pass that this run also made (same
+// This version ÷ 0.5.0 for every measurement of the baseline pass that this run also made (same
 // scenario, variant, clients, table size): leads/s, p95 and WAL per lead of both, ratios.
 lead_router::core::Json versus_baseline(const RunInfo& run);
 

@@ -45,8 +45,6 @@ Statement partners_stmt = {
 constexpr int kKindBits[core::kDuplicateKeys] = {settings::kDuplicateByEmail, settings::kDuplicateByPhone,
                                                  settings::kDuplicateByCombined};
 
-bool same_uuid(const pg_uuid_t& a, const pg_uuid_t& b) { return std::memcmp(a.data, b.data, UUID_LEN) == 0; }
-
 // The order of Rows: kind, key, routed_at (unknown first), id.
 bool before(const Row& a, const Row& b) {
     if (a.kind != b.kind) return a.kind < b.kind;
@@ -69,8 +67,9 @@ void keep_partner_owned(Rows* out) {
     }
     int kept = 0;
     for (int r = 0; r < out->count; ++r) {
-        const bool is_partner = std::any_of(partner, partner + partners,
-                                            [&](const pg_uuid_t& id) { return same_uuid(id, out->rows[r].owner); });
+        const bool is_partner = std::any_of(partner, partner + partners, [&](const pg_uuid_t& id) {
+            return std::memcmp(id.data, out->rows[r].owner.data, UUID_LEN) == 0;
+        });
         if (is_partner) out->rows[kept++] = out->rows[r];
     }
     out->count = kept;
