@@ -72,10 +72,20 @@ for s in concurrent identity queue_head; do
 done
 [ -n "$baseline_scenarios" ] || compare=0
 
+# The 0.5.0 server kept for the paired comparison, if any.
+base_server_dir= base_pgdata=
+stop_baseline_server() {
+    [ -n "$base_pgdata" ] && [ -d "$base_pgdata" ] &&
+        as_postgres "$base_bin/pg_ctl" -D "$base_pgdata" -m fast -w stop >/dev/null 2>&1
+    [ -n "$base_server_dir" ] && rm -rf "$base_server_dir"
+    base_pgdata=
+}
+
 # The last line is "bench: 1 passed, 0 failed" when the harness ran (whatever the bars say), or
 # "bench: 0 passed, 1 failed": the format test/lib/suite_counts.sh's run_counted_suite reads.
 die() {
     echo "run_bench: $*" >&2
+    stop_baseline_server
     echo "bench: 0 passed, 1 failed"
     exit 1
 }
@@ -130,6 +140,11 @@ load_databases() {
     for f in sql/dataset.sql plpgsql_route_lead.sql; do
         bench_psql lead_router_bench -f - <"$root/bench/$f" || { echo "loading bench/$f failed" >&2; return 1; }
     done
+    # A lever under trial (bench/README.md, "Trying a lever"), on this version's server only.
+    if [ -n "${LEAD_ROUTER_BENCH_SETUP_SQL:-}" ] && [ "$PG_BIN" = "$system_bin" ]; then
+        echo "== $LEAD_ROUTER_BENCH_SETUP_SQL (LEAD_ROUTER_BENCH_SETUP_SQL)"
+        bench_psql lead_router_bench -f - <"$LEAD_ROUTER_BENCH_SETUP_SQL" || return 1
+    fi
     if [ "$pgbench" -eq 1 ]; then
         local scale=10
         [ "$quick" -eq 1 ] && scale=1
@@ -217,6 +232,7 @@ git_args=(--git-commit "$commit")
 [ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ] && git_args+=(--git-dirty)
 
 baseline_args=()
+system_bin=$PG_BIN
 if [ "$compare" -eq 1 ]; then
     echo "== 0.5.0 pass: v0.5.0 built into a private copy of PostgreSQL ($base_dir)"
     build_log=$(mktemp /tmp/lead_router_bench_build050.XXXXXX)
@@ -226,11 +242,11 @@ if [ "$compare" -eq 1 ]; then
     fi
     cat "$build_log"
     rm -f "$build_log"
-    system_bin=$PG_BIN
     PG_BIN=$base_bin
     sync  # both passes start with nothing left to write back
-    echo "== 0.5.0 throw-away server on port $port ($PG_BIN)"
-    start_temp_server "$port" "${server_settings[@]}" || die "the 0.5.0 server did not start"
+    base_port=$((port + 1))
+    echo "== 0.5.0 throw-away server on port $base_port ($PG_BIN)"
+    start_temp_server "$base_port" "${server_settings[@]}" || die "the 0.5.0 server did not start"
     load_databases || die "loading the bench databases (0.5.0) failed"
     driver_command "$PG_BIN"
     echo "== 0.5.0 pass: $baseline_scenarios at $bar_clients clients"
@@ -243,13 +259,22 @@ if [ "$compare" -eq 1 ]; then
         tail -n 30 "$TEMP_SERVER_DIR/server.log"
         die "the 0.5.0 pass failed (exit $rc)"
     fi
-    stop_temp_server
+    baseline_args=(--baseline-json "$scratch/baseline.json")
+    if [[ ",$baseline_scenarios," == *",concurrent,"* ]]; then
+        # The server stays up, idle, for the paired route_lead comparison (bench/driver/paired.h):
+        # checkpointed now, so that none of its writes lands in the main run's measurements.
+        bench_psql postgres -c CHECKPOINT || die "CHECKPOINT on the 0.5.0 server failed"
+        base_server_dir=$TEMP_SERVER_DIR base_pgdata=$TEMP_PGDATA
+        baseline_args+=(--paired-baseline "host=$TEMP_PGHOST port=$base_port user=postgres dbname=lead_router_bench")
+        TEMP_PGDATA= TEMP_SERVER_DIR=
+    else
+        stop_temp_server
+    fi
     # The pass leaves gigabytes of dirty pages behind; written back during the main run they
-    # would slow its fsyncs and charge 0.6.0 for 0.5.0's writes.
+    # would slow its fsyncs and charge this version for 0.5.0's writes.
     sync
     PG_BIN=$system_bin
-    trap 'rm -rf "$scratch"' EXIT
-    baseline_args=(--baseline-json "$scratch/baseline.json")
+    trap 'stop_baseline_server; rm -rf "$scratch"' EXIT
 fi
 
 # The main server: a production-like configuration for a 2-core, multi-GB machine
@@ -261,7 +286,7 @@ fi
 # and is restarted, which only adds a few log lines).
 echo "== throw-away server on port $port"
 start_temp_server "$port" "${server_settings[@]}" || die "the throw-away server did not start"
-trap 'stop_temp_server; rm -rf "$scratch"' EXIT
+trap 'stop_temp_server; stop_baseline_server; rm -rf "$scratch"' EXIT
 
 echo "== bench database: lead_router, bench schema, PL/pgSQL comparator"
 load_databases || die "loading the bench databases failed"

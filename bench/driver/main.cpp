@@ -82,7 +82,8 @@ void usage(std::ostream& out = std::cerr) {
            "         [--pool-leads N] [--pool-batch-leads N] [--lock-sample-ms MS]\n"
            "         [--arrival-rates 200,1000] [--arrival-clients N] [--arrival-duration S]\n"
            "         [--arrival-poll S] [--backlog-sample-ms MS] [--drain-leads N] [--drain-workers 1,2,4]\n"
-           "         [--restart-command CMD]\n"
+           "         [--restart-command CMD] [--paired-baseline CONNINFO] [--paired-pairs N]\n"
+           "         [--paired-slice S]\n"
            "         [--sustained-clients N] [--perf PATH] [--profile-seconds S] [--pg-waldump PATH]\n"
            "         [--no-explain] [--role main|baseline] [--baseline-json FILE] [--normalize-json FILE]\n"
            "         [--expect-extversion V] [--expect-library FILE]\n"
@@ -124,6 +125,9 @@ void apply_quick(Options& o) {
     o.arrival_s = 2;
     o.backlog_sample_ms = 500;
     o.drain_leads = 2000;
+    o.paired_pairs = 2;
+    o.paired_slice_s = 1;
+    o.paired_leads = 8000;
 }
 
 std::string read_all(const std::string& path) {
@@ -284,6 +288,9 @@ enum OptionId {
     kDrainLeads,
     kDrainWorkers,
     kRestartCommand,
+    kPairedBaseline,
+    kPairedPairs,
+    kPairedSlice,
     kHelp = 'h'
 };
 
@@ -343,6 +350,9 @@ const option kOptions[] = {
     {"backlog-sample-ms", required_argument, nullptr, kBacklogSampleMs},
     {"drain-leads", required_argument, nullptr, kDrainLeads},
     {"drain-workers", required_argument, nullptr, kDrainWorkers},
+    {"paired-baseline", required_argument, nullptr, kPairedBaseline},
+    {"paired-pairs", required_argument, nullptr, kPairedPairs},
+    {"paired-slice", required_argument, nullptr, kPairedSlice},
     {"restart-command", required_argument, nullptr, kRestartCommand},
     {"help", no_argument, nullptr, kHelp},
     {nullptr, 0, nullptr, 0},
@@ -473,6 +483,15 @@ int main(int argc, char** argv) {
                 case kExpectLibrary:
                     expect_library = value;
                     break;
+                case kPairedBaseline:
+                    o.paired_baseline = value;
+                    break;
+                case kPairedPairs:
+                    o.paired_pairs = number_of<int>(name, value);
+                    break;
+                case kPairedSlice:
+                    o.paired_slice_s = number_of<double>(name, value);
+                    break;
                 case kPoolLeads:
                     o.pool_leads = number_of<long>(name, value);
                     break;
@@ -571,6 +590,9 @@ int main(int argc, char** argv) {
         }
         for (const int w : o.drain_workers) {
             if (w < 1 || w > 8) throw std::invalid_argument("--drain-workers: 1 to 8 (lead_router.workers)");
+        }
+        if (o.paired_pairs < 1 || o.paired_slice_s <= 0) {
+            throw std::invalid_argument("--paired-pairs and --paired-slice must be positive");
         }
         if (o.sustained_bucket_s <= 0 || o.sustained_s < o.sustained_bucket_s) {
             throw std::invalid_argument("--sustained-duration must hold at least one --sustained-bucket");

@@ -71,6 +71,7 @@ struct RunInfo {
     Json profiles = Json::array();    // perf profiles (or why there are none)
     Json normalize = nullptr;         // bench/micro/normalize_bench's document
     Json baseline = nullptr;          // the 0.5.0 pass's results document
+    Json paired = nullptr;            // route_lead against 0.5.0 in alternating pairs (paired.h)
 };
 
 std::vector<Bar> compute_bars(const RunInfo& run, int bar_clients);

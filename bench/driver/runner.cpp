@@ -18,7 +18,9 @@ struct StartLine {
     std::mutex mutex;
     std::condition_variable cv;
     int ready = 0;
+    int finished = 0;  // clients past their last operation (RunOptions::on_finished)
     bool go = false;
+    bool released = false;
     bool abort = false;
     Clock::time_point start, deadline;
 };
@@ -88,6 +90,12 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
                 }
             }
             ends[slot] = last;
+            if (options.on_finished) {  // the connection stays open until on_finished has run
+                std::unique_lock<std::mutex> lock(line.mutex);
+                ++line.finished;
+                line.cv.notify_all();
+                line.cv.wait(lock, [&] { return line.released; });
+            }
         });
     }
 
@@ -109,6 +117,17 @@ RunResult run_clients(const std::string& conninfo, int clients, double duration_
         line.deadline =
             line.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
         line.go = true;
+        line.cv.notify_all();
+    }
+    if (options.on_finished && !line.abort) {
+        std::unique_lock<std::mutex> lock(line.mutex);
+        line.cv.wait(lock, [&] { return line.finished == clients; });
+        try {
+            options.on_finished(pids);
+        } catch (...) {
+            failures[0] = std::current_exception();
+        }
+        line.released = true;
         line.cv.notify_all();
     }
     for (std::thread& t : threads) t.join();

@@ -30,6 +30,9 @@ struct RunOptions {
     // Called once every client is connected and prepared, just before the clock starts, with
     // their backends' process ids (a profiler attaches to them).
     std::function<void(const std::vector<int>& backend_pids)> on_ready;
+    // Called once every client has done its last operation, while all their connections are
+    // still open, with the same process ids (their CPU time can still be read).
+    std::function<void(const std::vector<int>& backend_pids)> on_finished;
     // Record every operation's end time (RunResult::timeline).
     bool timeline = false;
     // When set: the measurement ends once this many leads (shared by all clients) are decided.

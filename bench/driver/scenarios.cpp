@@ -17,6 +17,7 @@
 #include "dataset.h"
 #include "flows.h"
 #include "lead_picker.h"
+#include "paired.h"
 #include "plan_capture.h"
 #include "profile.h"
 #include "runner.h"
@@ -68,6 +69,7 @@ public:
         if (selected("retry")) retry();
         if (selected("scale")) scale();
         if (selected("queue_head")) queue_head();
+        if (selected("concurrent") && !o_.paired_baseline.empty()) paired();
         if (selected("sustained")) sustained();
         if (selected("arrival")) arrival();
         if (selected("drain")) drain();
@@ -220,6 +222,28 @@ private:
         m.working_set = static_cast<long long>(ws.ids.size());
         m.note = "route_pending_leads(100); ops are calls, leads are rows returned";
         return m;
+    }
+
+    // After the queue head: both servers' tables have then had their largest scenario
+    // (0.5.0's pass ends with its queue head), so the two route on tables of one size.
+    void paired() {
+        step("route_lead against 0.5.0, " + std::to_string(o_.paired_pairs) + " alternating pairs of " +
+             std::to_string(std::lround(o_.paired_slice_s)) + " s at " + std::to_string(o_.bar_clients) + " clients");
+        pqxx::connection baseline_admin{o_.paired_baseline};
+        Dataset baseline(baseline_admin);
+        baseline.grow_history(data_.history());
+        PairedOptions p;
+        p.conninfo = o_.conninfo;
+        p.baseline_conninfo = o_.paired_baseline;
+        p.clients = o_.bar_clients;
+        p.pairs = o_.paired_pairs;
+        p.slice_s = o_.paired_slice_s;
+        p.leads_per_side = o_.paired_leads;
+        p.nomatch_share = o_.nomatch_share;
+        p.window_per_client = o_.window_per_client;
+        run_.paired = run_paired(p, data_, baseline);
+        baseline.clear_working_sets();  // its vacuum and the checkpoint leave nothing to write back
+        baseline.query("CHECKPOINT");
     }
 
     void single_lead_scenarios() {

@@ -81,6 +81,12 @@ struct Options {
     std::vector<int> drain_workers{1, 2, 4};
     std::string restart_command;  // empty: drain skipped
 
+    // route_lead against 0.5.0 in alternating slices on two servers up at once (paired.h)
+    std::string paired_baseline;  // the 0.5.0 server's bench database; empty: no pairs
+    int paired_pairs = 10;
+    double paired_slice_s = 4;
+    long paired_leads = 120000;  // each side's working set
+
     // where the time goes, and WAL per lead
     std::string perf;  // perf binary; empty: no profiles
     double profile_s = 10;
