@@ -28,6 +28,7 @@ OBJS = \
 	extension/core/latency_histogram.o \
 	extension/core/lead_columns.o \
 	extension/core/lead_state_machine.o \
+	extension/core/queue_head.o \
 	extension/core/retry_backoff.o \
 	extension/core/routing_decision.o \
 	extension/core/rule_compiler.o \

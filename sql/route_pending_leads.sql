@@ -79,6 +79,32 @@ SELECT count(*) AS routed, count(DISTINCT lead_id) AS distinct_leads,
   FROM bulk_routed;
 SELECT routing_status, count(*) FROM leads WHERE source_workspace_id = :'inbound2' AND email LIKE 'bulk%'
  GROUP BY 1;
+-- A session starts its scan where it found the due queue's head last time, not past every
+-- lead routed since VACUUM.  A lead that becomes due behind that point (here: inserted with
+-- an earlier routing_due_at) is still found: by the same call when the queue above comes up
+-- short, and otherwise by the first call after at most a second (each session scans from the
+-- start at least once a second).
+SELECT count(*) AS due_before FROM leads WHERE routing_status = 'pending' AND routing_due_at <= now();
+INSERT INTO leads (email, source_workspace_id, routing_due_at)
+SELECT 'head' || i || '@example.com', :'inbound2', now() - interval '1 hour' + i * interval '1 second'
+  FROM generate_series(1, 20) i;
+SELECT count(*) AS routed_from_the_head FROM route_pending_leads(5);
+INSERT INTO leads (email, source_workspace_id, routing_due_at)
+VALUES ('late1@example.com', :'inbound2', now() - interval '2 hours');
+SELECT count(*) AS routed_from_the_position FROM route_pending_leads(5);
+SELECT pg_sleep(1.1);
+SELECT count(*) AS routed_after_a_second FROM route_pending_leads(1);
+SELECT routing_status FROM leads WHERE email = 'late1@example.com';
+SELECT count(*) AS routed_from_the_position FROM route_pending_leads(5);
+-- five head leads are left above the position: a call for 100 routes them and the late one
+INSERT INTO leads (email, source_workspace_id, routing_due_at)
+VALUES ('late2@example.com', :'inbound2', now() - interval '2 hours');
+SELECT count(*) AS routed_with_the_late_one,
+       count(*) FILTER (WHERE lead_id = (SELECT id FROM leads WHERE email = 'late2@example.com')) AS late_one
+  FROM route_pending_leads(100);
+SELECT count(*) AS head_leads_left FROM leads
+ WHERE email LIKE 'head%@example.com' AND routing_status = 'pending';
+
 -- the retry queue takes the same share per call
 INSERT INTO leads (email, phone, company_name, company_industry, source_workspace_id)
 SELECT 'retry' || i || '@example.com', '+1 415 556 ' || lpad(i::text, 4, '0'), 'Retry ' || i, 'software', :'inbound'

@@ -1,4 +1,4 @@
-// One statement for all three kinds: a branch per kind, each on its own partial index.
+// An index scan per kind of key, each on its own partial index of routed originals.
 #include "pg/identity_owners.h"
 
 #include <algorithm>
@@ -8,32 +8,45 @@
 #include "pg/settings.h"
 #include "pg/spi_statement.h"
 
+extern "C" {
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "executor/tuptable.h"
+#include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
+}
+
 namespace lead_router::pg::identity_owners {
 namespace {
 
-// $1..$3 email, phone and combined keys; $4 true: no window; $5 the window's start.  An
-// original routed before routed_at was recorded (NULL until rebuild_identity_keys()) counts.
-// Nothing but the three index scans: most leads find no original, and a join, a sort or a
-// filter by workspace in the plan would cost every routing its start-up (the partner check
-// and the order are applied below, to the few rows found).
-Statement owners_stmt = {
-    R"sql(
-SELECT 0 AS kind, l.email_key AS key, l.id, l.workspace_id, l.routed_at
-  FROM lead_router.leads l
- WHERE l.email_key = ANY ($1) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
-   AND ($4 OR l.routed_at IS NULL OR l.routed_at >= $5)
-UNION ALL
-SELECT 1, l.phone_key, l.id, l.workspace_id, l.routed_at
-  FROM lead_router.leads l
- WHERE l.phone_key = ANY ($2) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
-   AND ($4 OR l.routed_at IS NULL OR l.routed_at >= $5)
-UNION ALL
-SELECT 2, l.dedupe_hash, l.id, l.workspace_id, l.routed_at
-  FROM lead_router.leads l
- WHERE l.dedupe_hash = ANY ($3) AND l.routing_status = 'routed' AND l.duplicate_of IS NULL
-   AND ($4 OR l.routed_at IS NULL OR l.routed_at >= $5))sql",
-    5,
-    {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLOID, TIMESTAMPTZOID}};
+// The partial index on routed originals of each kind (email, phone, combined).  They are
+// scanned directly rather than through a planned statement: the indexes share their
+// predicate, so with statistics taken before many leads were routed (a bulk load, say) a
+// plan may read the whole of one of them for every lead instead of one key.
+constexpr const char* kOwnerIndex[core::kDuplicateKeys] = {"leads_email_owner_idx", "leads_phone_owner_idx",
+                                                           "leads_dedupe_owner_idx"};
+
+Oid relation_named(const char* name, Oid schema) {
+    const Oid relation = get_relname_relid(name, schema);
+    if (!OidIsValid(relation)) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("relation lead_router.%s does not exist", name),
+                        errhint("ALTER EXTENSION lead_router UPDATE brings the schema to the library's version.")));
+    }
+    return relation;
+}
+
+AttrNumber attribute_named(TupleDesc desc, const char* name) {
+    const int attribute = SPI_fnumber(desc, name);
+    if (attribute <= 0) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column lead_router.leads.%s does not exist", name),
+                        errhint("ALTER EXTENSION lead_router UPDATE brings the schema to the library's version.")));
+    }
+    return static_cast<AttrNumber>(attribute);
+}
 
 // Of the owners found, the partner workspaces (an original owned by a workspace that is no
 // longer a partner is no one's).
@@ -78,32 +91,68 @@ void keep_partner_owned(Rows* out) {
 }  // namespace
 
 Rows find(Datum* const keys[core::kDuplicateKeys], const int counts[core::kDuplicateKeys]) {
-    Datum values[5];
-    bool any = false;
+    int asked = 0;
     for (int kind = 0; kind < core::kDuplicateKeys; ++kind) {
-        const bool listed = (settings::duplicate_keys & kKindBits[kind]) != 0;
-        const int n = listed ? counts[kind] : 0;
-        any = any || n > 0;
-        values[kind] = make_array(keys[kind], nullptr, n, TEXTOID);
+        if ((settings::duplicate_keys & kKindBits[kind]) != 0) asked += counts[kind];
     }
     Rows out{0, nullptr};
-    if (!any) return out;
+    if (asked == 0) return out;
     const bool unlimited = settings::duplicate_window_s == 0;
-    values[3] = BoolGetDatum(unlimited);
-    values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp() -
-                                    int64(settings::duplicate_window_s) * USECS_PER_SEC);
-    const uint64 rows = execute_latest(owners_stmt, values, nullptr);
-    out.rows = static_cast<Row*>(palloc(sizeof(Row) * (rows + 1)));
-    for (uint64 r = 0; r < rows; ++r) {
-        Row& row = out.rows[out.count++];
-        bool isnull;
-        row.kind = static_cast<core::DuplicateKey>(DatumGetInt32(column(r, 1, &isnull)));
-        row.key = TextDatumGetCString(column(r, 2, &isnull));
-        row.lead = *DatumGetUUIDP(column(r, 3, &isnull));
-        row.owner = *DatumGetUUIDP(column(r, 4, &isnull));
-        const Datum routed_at = column(r, 5, &isnull);
-        row.routed_at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(routed_at);
+    const TimestampTz window_start =
+        GetCurrentTransactionStartTimestamp() - int64(settings::duplicate_window_s) * USECS_PER_SEC;
+
+    const Oid schema = get_namespace_oid("lead_router", false);
+    Relation leads = table_open(relation_named("leads", schema), AccessShareLock);
+    const TupleDesc desc = RelationGetDescr(leads);
+    const AttrNumber id_att = attribute_named(desc, "id");
+    const AttrNumber workspace_att = attribute_named(desc, "workspace_id");
+    const AttrNumber routed_at_att = attribute_named(desc, "routed_at");
+    // As a statement would: what this transaction wrote so far is seen, and what others
+    // committed up to now.
+    CommandCounterIncrement();
+    const Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    TupleTableSlot* slot = table_slot_create(leads, nullptr);
+    int capacity = 0;
+    for (int kind = 0; kind < core::kDuplicateKeys; ++kind) {
+        if ((settings::duplicate_keys & kKindBits[kind]) == 0 || counts[kind] == 0) continue;
+        Relation index = index_open(relation_named(kOwnerIndex[kind], schema), AccessShareLock);
+        IndexScanDesc scan = index_beginscan(leads, index, snapshot, 1, 0);
+        for (int k = 0; k < counts[kind]; ++k) {
+            ScanKeyData key;
+            ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+                                   F_TEXTEQ, keys[kind][k]);
+            index_rescan(scan, &key, 1, nullptr, 0);
+            while (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+                bool isnull;
+                const Datum routed_at = slot_getattr(slot, routed_at_att, &isnull);
+                const TimestampTz at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(routed_at);
+                // An original routed before routed_at was recorded (NULL until
+                // rebuild_identity_keys()) counts whatever the window.
+                if (!unlimited && !isnull && at < window_start) continue;
+                if (out.count == capacity) {
+                    capacity = capacity == 0 ? asked + 4 : capacity * 2;
+                    out.rows = static_cast<Row*>(out.rows == nullptr ? palloc(sizeof(Row) * capacity)
+                                                                     : repalloc(out.rows, sizeof(Row) * capacity));
+                }
+                Row& row = out.rows[out.count++];
+                row.kind = static_cast<core::DuplicateKey>(kind);
+                row.key = TextDatumGetCString(keys[kind][k]);
+                row.lead = *DatumGetUUIDP(slot_getattr(slot, id_att, &isnull));
+                const Datum owner = slot_getattr(slot, workspace_att, &isnull);
+                if (isnull) {
+                    --out.count;  // routed and owned by no workspace: no one's original
+                    continue;
+                }
+                row.owner = *DatumGetUUIDP(owner);
+                row.routed_at = at;
+            }
+        }
+        index_endscan(scan);
+        index_close(index, AccessShareLock);
     }
+    ExecDropSingleTupleTableSlot(slot);
+    UnregisterSnapshot(snapshot);
+    table_close(leads, AccessShareLock);
     keep_partner_owned(&out);
     std::sort(out.rows, out.rows + out.count, before);
     return out;

@@ -30,6 +30,7 @@ enum Column {
     kExpired,  // lead_expires_at has passed
     kEmailKey,
     kPhoneKey,
+    kDueAt,  // routing_due_at: the due queue's order is (routing_due_at, id)
 };
 
 // The select list matching Column, for a query over lead_router.leads aliased `l` whose
@@ -39,7 +40,7 @@ enum Column {
     "l.workspace_id, l.routing_attempts, l.dedupe_hash, l.duplicate_of, l.company_industry, " \
     "l.company_size, l.company_location, l.country, l.email, l.phone, l.company_name, "       \
     "l.company_domain, l.attributes, l.lead_expires_at < pg_catalog.now(), l.email_key, "     \
-    "l.phone_key"
+    "l.phone_key, l.routing_due_at"
 
 // Fills values[i] for rules.fields()[i] from the row.  Text views point into the row's
 // (detoasted) data, which lives in the current memory context.

@@ -2,6 +2,9 @@
 #include "pg/route_flow.h"
 
 #include <cstring>
+#include <optional>
+
+#include "core/queue_head.h"
 
 #include "pg/access_control.h"
 #include "pg/datum_convert.h"
@@ -14,6 +17,7 @@ extern "C" {
 #include "access/twophase.h"
 #include "storage/lock.h"
 #include "utils/inval.h"
+#include "utils/timestamp.h"
 }
 
 namespace lead_router::pg::route_flow {
@@ -35,16 +39,47 @@ Statement lock_leads_stmt = {"SELECT " LEAD_ROUTER_LEAD_COLUMNS
 // the lead row, so a row locked after a concurrent change is re-checked on its latest
 // version (served by leads_due_idx, which stops at the first lead not yet due).
 // $3/$4: the caller's isolation scope (bypass, or the application user's workspaces).
-Statement lock_due_pending_stmt = {"SELECT " LEAD_ROUTER_LEAD_COLUMNS
-                                   R"sql( FROM lead_router.leads l
- WHERE l.routing_status = 'pending' AND l.routing_due_at <= pg_catalog.now()
-   AND ($3 OR l.source_workspace_id IN (SELECT w.workspace_id FROM lead_router.user_workspaces w
-                                         WHERE w.user_id = $4))
- ORDER BY l.routing_due_at, l.id
- LIMIT $1
-   FOR UPDATE SKIP LOCKED)sql",
-                                   4,
-                                   {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID}};
+#define LEAD_ROUTER_DUE_PENDING(FROM_POSITION)                                                                 \
+    "SELECT " LEAD_ROUTER_LEAD_COLUMNS                                                                         \
+    " FROM lead_router.leads l"                                                                                \
+    " WHERE l.routing_status = 'pending' AND l.routing_due_at <= pg_catalog.now()" FROM_POSITION               \
+    "   AND ($3 OR l.source_workspace_id IN (SELECT w.workspace_id FROM lead_router.user_workspaces w"         \
+    "                                         WHERE w.user_id = $4))"                                          \
+    " ORDER BY l.routing_due_at, l.id"                                                                         \
+    " LIMIT $1"                                                                                                \
+    "   FOR UPDATE SKIP LOCKED"
+
+Statement lock_due_pending_stmt = {LEAD_ROUTER_DUE_PENDING(""), 4, {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID}};
+
+// The same from a position ($5, $6) of the queue on: the index descends straight to it.
+Statement lock_due_pending_from_stmt = {LEAD_ROUTER_DUE_PENDING(" AND (l.routing_due_at, l.id) >= ($5, $6)"),
+                                        6,
+                                        {INT4OID, TIMESTAMPTZOID, BOOLOID, UUIDOID, TIMESTAMPTZOID, UUIDOID}};
+
+// This session's place in the due queue (core/queue_head.h).
+core::QueueHead queue_head;
+
+core::QueueScope queue_scope(const access_control::BatchScope& scope) {
+    core::QueueScope s;
+    s.bypass = scope.bypass;
+    s.has_user = scope.has_user;
+    if (scope.has_user) std::memcpy(s.user.data(), scope.user.data, UUID_LEN);
+    return s;
+}
+
+// The first row of the SPI result (the longest due lead it locked), if any.
+std::optional<core::QueuePosition> first_locked() {
+    if (SPI_processed == 0) return std::nullopt;
+    bool id_null;
+    bool due_null;
+    const Datum id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, lf::kId, &id_null);
+    const Datum due = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, lf::kDueAt, &due_null);
+    if (id_null || due_null) return std::nullopt;
+    core::QueuePosition p;
+    p.due_at_us = DatumGetTimestampTz(due);
+    std::memcpy(p.id.data(), DatumGetUUIDP(id)->data, UUID_LEN);
+    return p;
+}
 
 }  // namespace
 
@@ -91,11 +126,32 @@ Outcome route_by_id(Datum lead_id, const pg_uuid_t* expected_source, int32 max_a
 SPITupleTable* lock_due_pending(int32 batch_size) {
     AcceptInvalidationMessages();
     const access_control::BatchScope scope = access_control::batch_scope();
-    const Datum values[] = {Int32GetDatum(leads_per_transaction(batch_size)),
-                            TimestampTzGetDatum(transitions::stale_lock_cutoff()),
+    const core::QueueScope where = queue_scope(scope);
+    const int32 limit = leads_per_transaction(batch_size);
+    const TimestampTz now = GetCurrentTimestamp();
+    if (const std::optional<core::QueuePosition> from = queue_head.start(where, now)) {
+        pg_uuid_t from_id;
+        std::memcpy(from_id.data, from->id.data(), UUID_LEN);
+        const Datum values[] = {Int32GetDatum(limit),
+                                TimestampTzGetDatum(transitions::stale_lock_cutoff()),
+                                BoolGetDatum(scope.bypass),
+                                UUIDPGetDatum(&scope.user),
+                                TimestampTzGetDatum(from->due_at_us),
+                                UUIDPGetDatum(&from_id)};
+        const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n', ' ', ' '};
+        // Short of the limit, the scan from the start below decides: it also finds what
+        // became due behind the position.  Leads locked here and not returned by it stay
+        // locked, unrouted and pending, until this transaction ends.
+        if (execute(lock_due_pending_from_stmt, values, nulls, false) >= static_cast<uint64>(limit)) {
+            queue_head.scanned(where, false, first_locked(), now);
+            return SPI_tuptable;
+        }
+    }
+    const Datum values[] = {Int32GetDatum(limit), TimestampTzGetDatum(transitions::stale_lock_cutoff()),
                             BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
     const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n'};
     execute(lock_due_pending_stmt, values, nulls, false);
+    queue_head.scanned(where, true, first_locked(), now);
     return SPI_tuptable;
 }
 
