@@ -129,6 +129,8 @@ Rows find(Datum* const keys[core::kDuplicateKeys], const int counts[core::kDupli
                 // An original routed before routed_at was recorded (NULL until
                 // rebuild_identity_keys()) counts whatever the window.
                 if (!unlimited && !isnull && at < window_start) continue;
+                const Datum owner = slot_getattr(slot, workspace_att, &isnull);
+                if (isnull) continue;  // routed and owned by no workspace: no one's original
                 if (out.count == capacity) {
                     capacity = capacity == 0 ? asked + 4 : capacity * 2;
                     out.rows = static_cast<Row*>(out.rows == nullptr ? palloc(sizeof(Row) * capacity)
@@ -138,11 +140,6 @@ Rows find(Datum* const keys[core::kDuplicateKeys], const int counts[core::kDupli
                 row.kind = static_cast<core::DuplicateKey>(kind);
                 row.key = TextDatumGetCString(keys[kind][k]);
                 row.lead = *DatumGetUUIDP(slot_getattr(slot, id_att, &isnull));
-                const Datum owner = slot_getattr(slot, workspace_att, &isnull);
-                if (isnull) {
-                    --out.count;  // routed and owned by no workspace: no one's original
-                    continue;
-                }
                 row.owner = *DatumGetUUIDP(owner);
                 row.routed_at = at;
             }

@@ -129,27 +129,24 @@ SPITupleTable* lock_due_pending(int32 batch_size) {
     const core::QueueScope where = queue_scope(scope);
     const int32 limit = leads_per_transaction(batch_size);
     const TimestampTz now = GetCurrentTimestamp();
-    if (const std::optional<core::QueuePosition> from = queue_head.start(where, now)) {
-        pg_uuid_t from_id;
-        std::memcpy(from_id.data, from->id.data(), UUID_LEN);
-        const Datum values[] = {Int32GetDatum(limit),
-                                TimestampTzGetDatum(transitions::stale_lock_cutoff()),
-                                BoolGetDatum(scope.bypass),
-                                UUIDPGetDatum(&scope.user),
-                                TimestampTzGetDatum(from->due_at_us),
-                                UUIDPGetDatum(&from_id)};
-        const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n', ' ', ' '};
-        // Short of the limit, the scan from the start below decides: it also finds what
-        // became due behind the position.  Leads locked here and not returned by it stay
-        // locked, unrouted and pending, until this transaction ends.
-        if (execute(lock_due_pending_from_stmt, values, nulls, false) >= static_cast<uint64>(limit)) {
-            queue_head.scanned(where, false, first_locked(), now);
-            return SPI_tuptable;
-        }
+    const std::optional<core::QueuePosition> from = queue_head.start(where, now);
+    pg_uuid_t from_id{};
+    if (from) std::memcpy(from_id.data, from->id.data(), UUID_LEN);
+    // $1..$4 for both statements, $5/$6 the position for the one that starts there.
+    const Datum values[] = {Int32GetDatum(limit),
+                            TimestampTzGetDatum(transitions::stale_lock_cutoff()),
+                            BoolGetDatum(scope.bypass),
+                            UUIDPGetDatum(&scope.user),
+                            TimestampTzGetDatum(from ? from->due_at_us : 0),
+                            UUIDPGetDatum(&from_id)};
+    const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n', ' ', ' '};
+    // Short of the limit, the scan from the start below decides: it also finds what became
+    // due behind the position.  Leads locked here and not returned by it stay locked,
+    // unrouted and pending, until this transaction ends.
+    if (from && execute(lock_due_pending_from_stmt, values, nulls, false) >= static_cast<uint64>(limit)) {
+        queue_head.scanned(where, false, first_locked(), now);
+        return SPI_tuptable;
     }
-    const Datum values[] = {Int32GetDatum(limit), TimestampTzGetDatum(transitions::stale_lock_cutoff()),
-                            BoolGetDatum(scope.bypass), UUIDPGetDatum(&scope.user)};
-    const char nulls[] = {' ', ' ', ' ', scope.has_user ? ' ' : 'n'};
     execute(lock_due_pending_stmt, values, nulls, false);
     queue_head.scanned(where, true, first_locked(), now);
     return SPI_tuptable;
