@@ -38,7 +38,11 @@ SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, ro
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, attributes) VALUES ('00000000-0000-0000-0000-0000000000a1', '[1]')$$) AS attributes_array;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, company_size) VALUES ('00000000-0000-0000-0000-0000000000a1', -1)$$) AS negative_size;
 SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, email) VALUES ('00000000-0000-0000-0000-0000000000a1', repeat('x', 321))$$) AS long_email;
-SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, dedupe_hash) VALUES ('00000000-0000-0000-0000-0000000000a1', 'x')$$) AS hash_without_identity_is_cleared;
+-- a client's dedupe_hash is replaced by lead_router's (here: none, the lead has no identity);
+-- one that is not a hash at all is refused
+SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, dedupe_hash) VALUES ('00000000-0000-0000-0000-0000000000a1', repeat('ab', 32))$$) AS hash_without_identity_is_cleared;
+SELECT count(*) AS client_hashes_kept FROM lead_router.leads WHERE dedupe_hash = repeat('ab', 32);
+SELECT pg_temp.error_of($$INSERT INTO lead_router.leads (source_workspace_id, dedupe_hash) VALUES ('00000000-0000-0000-0000-0000000000a1', 'x')$$) AS malformed_hash;
 -- the hash format is checked even where triggers do not run (logical replication apply)
 SET session_replication_role = replica;
 SELECT h.label, pg_temp.error_of(format($$INSERT INTO lead_router.leads (source_workspace_id, workspace_id, lead_expires_at, routing_due_at, dedupe_hash)
@@ -123,5 +127,24 @@ SELECT count(*) AS memberships FROM user_workspaces;
 
 -- trigger functions cannot be called directly
 SELECT pg_temp.error_of($$SELECT lead_router.leads_before_write()$$) AS direct_trigger_call;
+
+-- The checks of one column are domains: a statement checks only the columns it assigns,
+-- and an update checks them as an insert does.  Only the checks that relate columns of a
+-- row are table constraints (each is rebuilt for every statement that writes the table).
+SELECT conrelid::regclass AS relation, conname
+  FROM pg_constraint
+ WHERE contype = 'c' AND conrelid IN ('lead_router.leads'::regclass, 'lead_router.routing_logs'::regclass)
+ ORDER BY 1, 2;
+SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, k.conname
+  FROM pg_attribute a JOIN pg_constraint k ON k.contypid = a.atttypid
+ WHERE a.attrelid IN ('lead_router.leads'::regclass, 'lead_router.routing_logs'::regclass)
+ ORDER BY a.attrelid::regclass::text, a.attname;
+INSERT INTO lead_router.leads (id, source_workspace_id, email)
+VALUES ('10000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-0000000000a1', 'short@example.com');
+SELECT pg_temp.error_of($$UPDATE lead_router.leads SET email = repeat('x', 321) WHERE id = '10000000-0000-0000-0000-0000000000e1'$$) AS long_email_update;
+SELECT pg_temp.error_of($$UPDATE lead_router.leads SET routing_attempts = -1 WHERE id = '10000000-0000-0000-0000-0000000000e1'$$) AS negative_attempts_update;
+SELECT pg_temp.error_of($$UPDATE lead_router.leads SET attributes = '"text"' WHERE id = '10000000-0000-0000-0000-0000000000e1'$$) AS scalar_attributes_update;
+SELECT pg_temp.error_of($$COPY lead_router.leads (source_workspace_id, company_size) FROM PROGRAM 'echo 00000000-0000-0000-0000-0000000000a1,-5' WITH (FORMAT csv)$$) AS negative_size_copy;
+DELETE FROM lead_router.leads WHERE id = '10000000-0000-0000-0000-0000000000e1';
 
 \i sql/fixtures/teardown.sql

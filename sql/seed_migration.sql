@@ -159,7 +159,20 @@ DECLARE
 BEGIN
     FOR c IN SELECT conname, conrelid::regclass AS rel, pg_get_constraintdef(oid) AS def
                FROM pg_constraint
-              WHERE connamespace = 'lead_router'::regnamespace AND contype = 'c' ORDER BY conname LOOP
+              WHERE connamespace = 'lead_router'::regnamespace AND contype = 'c' AND conrelid <> 0
+              ORDER BY conname LOOP
+        constraint_name := c.conname;
+        EXECUTE format('SELECT count(*) FROM %s WHERE NOT %s', c.rel, substr(c.def, 7)) INTO violations;
+        RETURN NEXT;
+    END LOOP;
+    -- a domain's check, on every column of that domain (VALUE is the column)
+    FOR c IN SELECT k.conname, a.attrelid::regclass AS rel,
+                    replace(pg_get_constraintdef(k.oid), 'VALUE', quote_ident(a.attname)) AS def
+               FROM pg_constraint k
+               JOIN pg_attribute a ON a.atttypid = k.contypid AND a.attnum > 0 AND NOT a.attisdropped
+               JOIN pg_class r ON r.oid = a.attrelid AND r.relkind = 'r'
+              WHERE k.connamespace = 'lead_router'::regnamespace AND k.contype = 'c' AND k.contypid <> 0
+              ORDER BY k.conname, a.attname LOOP
         constraint_name := c.conname;
         EXECUTE format('SELECT count(*) FROM %s WHERE NOT %s', c.rel, substr(c.def, 7)) INTO violations;
         RETURN NEXT;
