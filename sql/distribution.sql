@@ -293,15 +293,15 @@ INSERT INTO partner_hours (workspace_id, iso_weekday, opens, closes)
 SELECT :'da', d, '09:00', '17:00' FROM generate_series(1, 5) d;
 INSERT INTO partner_caps (workspace_id, period, max_leads) VALUES (:'db', 'day', 0);
 SELECT t.at, pg_temp.n(a.workspace_id) AS partner, a.is_active, a.is_open, a.next_opening, a.capped_periods
-  FROM (VALUES (timestamptz '2026-12-04 08:30+00'),   -- Fri 17:30 in Tokyo: closed until Mon 09:00
-               ('2026-12-07 00:00+00'),               -- Mon 09:00 in Tokyo: open
-               ('2026-12-06 23:59:59+00')) t(at),     -- Mon 08:59:59 in Tokyo: closed
+  FROM (VALUES (timestamptz '2025-12-05 08:30+00'),   -- Fri 17:30 in Tokyo: closed until Mon 09:00
+               ('2025-12-08 00:00+00'),               -- Mon 09:00 in Tokyo: open
+               ('2025-12-07 23:59:59+00')) t(at),     -- Mon 08:59:59 in Tokyo: closed
        LATERAL partner_availability(t.at) a
  WHERE a.workspace_id IN (:'da', :'db', :'wa') ORDER BY t.at, 2;
 -- closes at 24:00: open until the end of the day
 INSERT INTO partner_hours (workspace_id, iso_weekday, opens, closes) VALUES (:'da', 6, '20:00', '24:00');
 SELECT t.at, a.is_open, a.next_opening
-  FROM (VALUES (timestamptz '2026-12-05 14:59:59+00'), ('2026-12-05 15:00+00')) t(at),   -- Sat 23:59:59, Sun 00:00 in Tokyo
+  FROM (VALUES (timestamptz '2025-12-06 14:59:59+00'), ('2025-12-06 15:00+00')) t(at),   -- Sat 23:59:59, Sun 00:00 in Tokyo
        LATERAL partner_availability(t.at) a
  WHERE a.workspace_id = :'da' ORDER BY t.at;
 DELETE FROM partner_hours WHERE workspace_id = :'da';
