@@ -43,6 +43,7 @@ OBJS = \
 	extension/pg/cache_generation.o \
 	extension/pg/datum_convert.o \
 	extension/pg/destinations.o \
+	extension/pg/distribution_memory.o \
 	extension/pg/distribution_state.o \
 	extension/pg/event_horizon.o \
 	extension/pg/history_pruning.o \
@@ -108,12 +109,16 @@ override with_llvm = no
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --temp-instance=$(CURDIR)/tmp_check --temp-config=$(CURDIR)/test/temp_instance.conf
 # Isolation specs in test/isolation/specs, expected output in test/isolation/expected.
-ISOLATION      = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+# The *_row_locks specs are of a server that does not preload the library, where pools and
+# caps are rows locked by the routing (isolationcheck-unloaded).
+ISOLATION_ALL  = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_UNLOADED = $(filter %_row_locks,$(ISOLATION_ALL))
+ISOLATION      = $(filter-out %_row_locks,$(ISOLATION_ALL))
 ISOLATION_OPTS = --inputdir=$(CURDIR)/test/isolation --outputdir=$(CURDIR)/test/isolation/output \
                  --temp-instance=$(CURDIR)/tmp_check_iso --temp-config=$(CURDIR)/test/temp_instance.conf
 
 EXTRA_CLEAN = $(addsuffix .control,$(EXTENSION)) $(OBJS:.o=.d) tmp_check tmp_check_iso tmp_check_unloaded \
-              test/isolation/output results regression.diffs regression.out
+              tmp_check_iso_unloaded test/isolation/output test/isolation/output_unloaded results regression.diffs regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -128,7 +133,7 @@ override CPPFLAGS := $(patsubst -I$(includedir_server),-isystem $(includedir_ser
 	cp $< $@
 
 # The suites one by one, so that test/run_all.sh can count each.
-.PHONY: regresscheck regresscheck-unloaded isolationcheck tapcheck test demo bench
+.PHONY: regresscheck regresscheck-unloaded isolationcheck isolationcheck-unloaded tapcheck test demo bench
 regresscheck:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 
@@ -139,6 +144,11 @@ regresscheck-unloaded:
 
 isolationcheck:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+
+isolationcheck-unloaded:
+	$(pg_isolation_regress_installcheck) --inputdir=$(CURDIR)/test/isolation \
+	    --outputdir=$(CURDIR)/test/isolation/output_unloaded --temp-instance=$(CURDIR)/tmp_check_iso_unloaded \
+	    --temp-config=$(CURDIR)/test/temp_instance_unloaded.conf $(ISOLATION_UNLOADED)
 
 # TAP tests (PostgreSQL::Test::Cluster), numbered by subject in test/t/.
 PROVE_TESTS = test/t/*.pl

@@ -125,6 +125,7 @@ SELECT * FROM pg_temp.route('10000000-0000-0000-0000-0000000000b0');
 SELECT routing_result, pg_temp.n(destination_workspace_id) AS destination, right(matched_rule_id::text, 2) AS rule,
        skipped_destinations
   FROM routing_logs WHERE lead_id = '10000000-0000-0000-0000-0000000000b0';
+SELECT save_distribution_state();
 SELECT count(*) AS pool_state_rows FROM routing_pool_state;
 
 --------------------------------------------------------------------------------------------
@@ -150,6 +151,7 @@ SELECT string_agg(r.destination, ' ' ORDER BY i) AS sequence,
   FROM generate_series(1, 14) i,
        LATERAL pg_temp.route(('10000000-0000-0000-0000-0000000001' || lpad(i::text, 2, '0'))::uuid) r;
 -- after two full cycles every credit is back at 0
+SELECT save_distribution_state();
 SELECT (SELECT array_agg(pg_temp.n(d) ORDER BY o) FROM unnest(destinations) WITH ORDINALITY AS u(d, o)) AS members,
        credits
   FROM routing_pool_state WHERE rule_id = '20000000-0000-0000-0000-0000000000c1';
@@ -170,6 +172,7 @@ SELECT pg_temp.n(destination_workspace_id) AS member, eligible, ineligible_reaso
 SELECT string_agg(r.destination, ' ' ORDER BY i) AS sequence_without_b
   FROM generate_series(15, 20) i,
        LATERAL pg_temp.route(('10000000-0000-0000-0000-0000000001' || lpad(i::text, 2, '0'))::uuid) r;
+SELECT save_distribution_state();
 SELECT credits FROM routing_pool_state WHERE rule_id = '20000000-0000-0000-0000-0000000000c1';
 UPDATE workspaces SET is_active = true WHERE id = :'pb';
 INSERT INTO leads (id, email, source_workspace_id)
@@ -218,6 +221,7 @@ SELECT right(rule_id::text, 2) AS rule, pg_temp.n(destination_workspace_id) AS m
   FROM explain_route('10000000-0000-0000-0000-000000000202');
 SELECT ineligible_reason ~ '^capped day 2/2 until \d{4}-\d\d-\d\d 00:00 America/New_York$' AS reason_shape
   FROM explain_route('10000000-0000-0000-0000-000000000202') WHERE destination_workspace_id = :'wa';
+SELECT save_distribution_state();
 SELECT (SELECT array_agg(pg_temp.n(d) ORDER BY o) FROM unnest(destinations) WITH ORDINALITY AS u(d, o)) AS members,
        credits
   FROM routing_pool_state WHERE rule_id = '20000000-0000-0000-0000-0000000000f1';
@@ -226,6 +230,7 @@ SELECT (SELECT array_agg(pg_temp.n(d) ORDER BY o) FROM unnest(destinations) WITH
 SELECT i AS lead, r.*
   FROM generate_series(2, 6) i,
        LATERAL pg_temp.route(('10000000-0000-0000-0000-0000000002' || lpad(i::text, 2, '0'))::uuid) r;
+SELECT save_distribution_state();
 SELECT credits FROM routing_pool_state WHERE rule_id = '20000000-0000-0000-0000-0000000000f1';
 -- the audit: the chosen member, and the better-ranked ones passed over with why
 SELECT right(g.lead_id::text, 2) AS lead, g.routing_result, pg_temp.n(g.destination_workspace_id) AS destination,
@@ -251,6 +256,7 @@ SELECT pg_temp.n(c.workspace_id) AS partner, c.period, c.used, c.max_leads,
   FROM partner_capacity c JOIN workspaces w ON w.id = c.workspace_id
  WHERE c.workspace_id IN (:'wa', :'wb') ORDER BY 1, 2;
 -- the counters themselves: one row per cap, in the window that contains now
+SELECT save_distribution_state();
 SELECT pg_temp.n(u.workspace_id) AS partner, u.period, u.used,
        u.window_start = c.window_start AS current_window
   FROM partner_cap_usage u JOIN partner_capacity c USING (workspace_id, period) ORDER BY 1, 2;
@@ -426,6 +432,7 @@ SELECT right(g.lead_id::text, 2) AS lead, pg_temp.n(g.destination_workspace_id) 
        (SELECT string_agg(pg_temp.n((s ->> 'workspace_id')::uuid) || ' (rule ' || right(s ->> 'rule_id', 2) || ')', ', ')
           FROM jsonb_array_elements(g.skipped_destinations) s) AS skipped
   FROM routing_logs g WHERE g.source_workspace_id IN (:'s_bfall', :'s_bdirect') ORDER BY g.lead_id;
+SELECT save_distribution_state();
 SELECT rule_id = '20000000-0000-0000-0000-0000000000e1' AS weighted_pool, credits FROM routing_pool_state
  WHERE rule_id IN ('20000000-0000-0000-0000-0000000000e1', '20000000-0000-0000-0000-0000000000e2') ORDER BY 1 DESC;
 SELECT pg_temp.n(workspace_id) AS partner, period, used, max_leads FROM partner_capacity
@@ -435,6 +442,47 @@ INSERT INTO leads (id, email, source_workspace_id) VALUES
     ('10000000-0000-0000-0000-000000000601', 'bdefer@x.com', :'s_defer');
 SELECT right(lead_id::text, 2) AS lead, status, success FROM route_pending_leads(10);
 SELECT routing_status, routing_attempts FROM leads WHERE id = '10000000-0000-0000-0000-000000000601';
+
+--------------------------------------------------------------------------------------------
+-- A routing undone by ROLLBACK TO SAVEPOINT gives back its cap unit and its pool step: the
+-- next routing counts and picks as if it never happened
+--------------------------------------------------------------------------------------------
+\set s_undo 00000000-0000-0000-0000-0000000001d9
+\set ua 00000000-0000-0000-0000-0000000001a7
+\set ub 00000000-0000-0000-0000-0000000001a8
+INSERT INTO workspaces (id, name, workspace_type, time_zone) VALUES
+    (:'s_undo', 'Undo source', 'internal', 'UTC'), (:'ua', 'Undo A', 'partner', 'UTC'), (:'ub', 'Undo B', 'partner', 'UTC');
+INSERT INTO partner_caps (workspace_id, period, max_leads) VALUES (:'ua', 'day', 1);
+BEGIN;
+INSERT INTO routing_rules (id, workspace_id, name, priority, conditions, destination_workspace_id) VALUES
+    ('20000000-0000-0000-0000-0000000001a9', :'s_undo', 'undo pool', 10, '{}', NULL);
+INSERT INTO routing_rule_destinations (rule_id, destination_workspace_id, weight) VALUES
+    ('20000000-0000-0000-0000-0000000001a9', :'ua', 1), ('20000000-0000-0000-0000-0000000001a9', :'ub', 1);
+COMMIT;
+INSERT INTO leads (id, email, source_workspace_id) VALUES
+    ('10000000-0000-0000-0000-000000001701', 'undo1@x.com', :'s_undo'),
+    ('10000000-0000-0000-0000-000000001702', 'undo2@x.com', :'s_undo');
+-- a transaction rolled back: A's unit and A's turn come back
+BEGIN;
+SELECT status, destination FROM pg_temp.route('10000000-0000-0000-0000-000000001701');
+SELECT used, max_leads FROM partner_capacity WHERE workspace_id = :'ua';
+ROLLBACK;
+SELECT used, max_leads FROM partner_capacity WHERE workspace_id = :'ua';
+-- a routing rolled back to a savepoint, in a transaction that goes on
+BEGIN;
+SAVEPOINT before_routing;
+SELECT status, destination FROM pg_temp.route('10000000-0000-0000-0000-000000001701');
+SELECT used, max_leads FROM partner_capacity WHERE workspace_id = :'ua';
+ROLLBACK TO SAVEPOINT before_routing;
+SELECT used, max_leads FROM partner_capacity WHERE workspace_id = :'ua';
+-- A's turn again, and A has room again: lead 2 takes the unit lead 1 gave back
+SELECT status, destination FROM pg_temp.route('10000000-0000-0000-0000-000000001702');
+COMMIT;
+-- A is full now: lead 1 goes to B
+SELECT status, destination FROM pg_temp.route('10000000-0000-0000-0000-000000001701');
+SELECT pg_temp.n(workspace_id) AS partner, used, max_leads FROM partner_capacity WHERE workspace_id IN (:'ua', :'ub');
+SELECT pg_temp.n(workspace_id) AS partner, count(*) AS leads FROM leads
+ WHERE source_workspace_id = :'s_undo' GROUP BY 1 ORDER BY 1;
 
 --------------------------------------------------------------------------------------------
 -- Row-level security: a partner's users see its caps, hours and usage, not others'
@@ -452,6 +500,7 @@ GRANT EXECUTE ON FUNCTION partner_capacity_at(timestamptz), partner_availability
 INSERT INTO user_workspaces (user_id, workspace_id) VALUES (:'wa_user', :'wa'), (:'fall_user', :'s_fall');
 INSERT INTO partner_hours (workspace_id, iso_weekday, opens, closes) VALUES
     (:'wa', 1, '00:00', '24:00'), (:'wb', 1, '00:00', '24:00');
+SELECT save_distribution_state();
 SET ROLE regress_lr_dist_user;
 SET lead_router.user_id = :'wa_user';
 SELECT (SELECT string_agg(DISTINCT pg_temp.n(workspace_id), ',') FROM partner_caps) AS caps,

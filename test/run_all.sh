@@ -67,6 +67,10 @@ echo "== isolation (isolationtester)"
 run_pg_regress_suite isolation "$log_dir/isolation.log" "$work/test/isolation/output/regression.diffs" \
     as_postgres make -C "$work" -s isolationcheck
 
+echo "== isolation-unloaded (pools and caps as locked rows, on a server that does not preload lead_router)"
+run_pg_regress_suite isolation-unloaded "$log_dir/isolation_unloaded.log" \
+    "$work/test/isolation/output_unloaded/regression.diffs" as_postgres make -C "$work" -s isolationcheck-unloaded
+
 echo "== tap (PostgreSQL::Test::Cluster: worker, crash recovery, pg_cron)"
 run_tap_suite tap "$log_dir/tap.log" as_postgres make -C "$work" -s tapcheck
 

@@ -8,6 +8,8 @@
 // Batches adapt to what is due (core::adaptive_batch).  lead_router.workers processes per
 // database share the work through SKIP LOCKED.  A committing backend that wrote due pending
 // leads sets a worker's latch (pg/arrival_wakeup.h); worker_naptime bounds every sleep.
+// The first worker of a database also checkpoints the distribution state kept in shared memory
+// (lead_router.save_distribution_state()) every lead_router.distribution_checkpoint_interval.
 // Each transaction that knows of new audit rows announces them with NOTIFY
 // lead_router_events, at most once (README "The outcome feed").
 #include "worker/retry_worker.h"
@@ -15,6 +17,7 @@
 #include "pg/postgres_headers.h"
 
 #include "core/arrival_pacing.h"
+#include "pg/distribution_memory.h"
 #include "pg/event_horizon.h"
 #include "pg/retry_queue.h"
 #include "pg/settings.h"
@@ -70,6 +73,8 @@ SELECT count(*)::int4,
     1,
     {INT4OID}};
 
+pg::Statement save_distribution_stmt = {"SELECT lead_router.save_distribution_state()", 0, {}};
+
 pg::Statement notify_stmt = {"SELECT pg_catalog.pg_notify('lead_router_events', $1)", 1, {TEXTOID}};
 
 // Counting due rows stops here: above the largest adaptive batch, enough to choose it.
@@ -92,6 +97,11 @@ char reported_version[NAMEDATALEN] = "";
 // open transaction.
 int64 announced = 0;
 int64 announcing = 0;
+
+// Whether this worker checkpoints its database's distribution state, and when it last did.
+bool checkpoints = false;
+TimestampTz checkpointed_at = 0;
+uint64 checkpointed_changes = 0;  // distribution_memory::changes() at the last checkpoint
 
 // Delay before looking again at leads held by other sessions (0: none were held).
 int held_delay_ms = 0;
@@ -245,6 +255,23 @@ Phase arrival_phase() {
     return phase;
 }
 
+// The checkpoint, in a transaction of its own, when its interval has passed since the last one
+// and something changed meanwhile (in any database: the count is server-wide).
+void checkpoint_phase() {
+    const TimestampTz now = GetCurrentTimestamp();
+    const int64 interval = int64(settings::distribution_checkpoint_interval_s) * USECS_PER_SEC;
+    if (!checkpoints || interval == 0 || now - checkpointed_at < interval) return;
+    const uint64 changes = pg::distribution_memory::changes();
+    if (changes == checkpointed_changes) return;
+    if (!open_transaction()) return;
+    pgstat_report_activity(STATE_RUNNING, "lead_router worker: save_distribution_state()");
+    pg::execute(save_distribution_stmt, nullptr, nullptr, false);
+    pg::finish();
+    close_transaction();
+    checkpointed_at = now;
+    checkpointed_changes = changes;
+}
+
 // One round.  Returns how long to sleep (ms): 0 when more is due right away, else until the
 // next retry, the next look at held leads, or the naptime, whichever comes first.
 long run_round() {
@@ -256,6 +283,7 @@ long run_round() {
         arrivals = arrival_phase();
         if (!arrivals.ready) return settings::worker_naptime_ms;
     }
+    checkpoint_phase();
     held_delay_ms = arrivals.held > 0 ? core::next_held_delay(held_delay_ms, settings::worker_naptime_ms) : 0;
     const long sleep_ms = core::sleep_after_round(retries.again || arrivals.again, settings::worker_naptime_ms,
                                                   retries.until_next_retry_ms, held_delay_ms);
@@ -373,6 +401,7 @@ extern "C" void lead_router_worker_main(Datum main_arg) {
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, nullptr, 0);
     status::attach(DatumGetInt32(main_arg), MyDatabaseId);
+    worker::checkpoints = DatumGetInt32(main_arg) % settings::workers_per_database == 0;
     // The worker runs as the bootstrap superuser: no search_path a database owner sets (ALTER
     // DATABASE ... SET search_path) may resolve anything it runs.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);

@@ -66,7 +66,9 @@ void PeriodicSampler::loop() {
 void LockSampler::sample(pqxx::connection& conn, double) {
     pqxx::nontransaction tx{conn};
     const pqxx::result sessions = tx.exec(
-        "SELECT state = 'active', coalesce(wait_event_type = 'Lock', false), coalesce(wait_event, '')"
+        "SELECT state = 'active', coalesce(wait_event_type = 'Lock', false), coalesce(wait_event, ''),"
+        "       coalesce(wait_event_type = 'LWLock' AND wait_event IN ('lead_router distribution', 'extension'),"
+        "                false)"
         "  FROM pg_stat_activity"
         " WHERE datname = current_database() AND application_name = 'lead_router_bench'"
         "   AND pid <> pg_backend_pid()");
@@ -86,6 +88,7 @@ void LockSampler::sample(pqxx::connection& conn, double) {
             ++by_event_[r[2].c_str()];
             any = true;
         }
+        if (r[3].as<bool>()) ++distribution_lwlock_samples_;
     }
     if (any) ++samples_with_wait_;
     for (const pqxx::row& r : relations) ++by_relation_[r[0].c_str()];
@@ -103,6 +106,7 @@ Json LockSampler::summary() const {
             {"waiting_share_of_sessions",
              session_samples_ > 0 ? Json(static_cast<double>(waiting_samples_) / session_samples_) : Json(nullptr)},
             {"samples_with_a_wait", samples_with_wait_},
+            {"distribution_lwlock_waiting_session_samples", distribution_lwlock_samples_},
             {"waiting_by_event", events},
             {"tuple_or_relation_waits_by_relation", rels}};
 }

@@ -50,8 +50,10 @@ public:
 // pg_stat_activity: per sample, the active sessions and those waiting with
 // wait_event_type = 'Lock' (by wait_event: transactionid, tuple, relation, ...); and from
 // pg_locks, the relations of the not-granted relation-level and tuple locks.  Row locks
-// (routing_pool_state, partner_cap_usage rows) are waited on as transactionid (the holder's
-// transaction) or tuple (a queue of waiters behind it).
+// (routing_pool_state, partner_cap_usage rows, on a server that does not preload the library)
+// are waited on as transactionid (the holder's transaction) or tuple (a queue of waiters
+// behind it); with the library preloaded, pools and caps are behind one LWLock in shared
+// memory (wait_event_type LWLock, wait_event 'lead_router distribution'), counted apart.
 class LockSampler : public PeriodicSampler {
 public:
     using PeriodicSampler::PeriodicSampler;
@@ -62,6 +64,7 @@ private:
     void sample(pqxx::connection& conn, double t_s) override;
     long samples_ = 0, session_samples_ = 0, active_samples_ = 0, waiting_samples_ = 0;
     long samples_with_wait_ = 0;
+    long distribution_lwlock_samples_ = 0;  // waiting on the LWLock of pools and caps
     std::map<std::string, long> by_event_, by_relation_;
 };
 

@@ -530,8 +530,8 @@ std::string extra_markdown(const RunInfo& run) {
         out << "\n\nLock waits (pg_stat_activity every " << num_text(p["lock_sample_ms"])
             << " ms; session samples of the bench's clients):\n\n"
                "| measurement | samples | session samples | waiting on a lock | share | by wait_event | tuple/relation "
-               "waits by relation |\n"
-               "|---|--:|--:|--:|--:|---|---|\n";
+               "waits by relation | waiting on the distribution LWLock |\n"
+               "|---|--:|--:|--:|--:|---|---|--:|\n";
         for (const auto& [name, l] : p["lock_waits"].items()) {
             std::string events, rels;
             for (const auto& [e, n] : l["waiting_by_event"].items()) events += e + " " + num_text(n) + "; ";
@@ -542,7 +542,8 @@ std::string extra_markdown(const RunInfo& run) {
                 << (l["waiting_share_of_sessions"].is_number()
                         ? fixed(100 * l["waiting_share_of_sessions"].get<double>(), 2) + " %"
                         : "–")
-                << " | " << (events.empty() ? "–" : events) << " | " << (rels.empty() ? "–" : rels) << " |\n";
+                << " | " << (events.empty() ? "–" : events) << " | " << (rels.empty() ? "–" : rels) << " | "
+                << num_text(l["distribution_lwlock_waiting_session_samples"]) << " |\n";
         }
         out << "\nShares of the pool's last working set (route_pending_leads): ";
         for (const Json& m : p["shares_route_pending_leads_pool"]) {

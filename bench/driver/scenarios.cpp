@@ -697,11 +697,10 @@ private:
                 {{"member", r[0].as<int>()}, {"routed", r[1].as<long long>()}, {"weight", r[2].as<int>()}});
         }
         lead_router::core::Json caps = lead_router::core::Json::array();
-        for (const pqxx::row& r : data_.query("SELECT p.i, c.period, c.max_leads, coalesce(u.used, 0) FROM "
+        // partner_capacity: the current windows' counts, from shared memory when preloaded
+        for (const pqxx::row& r : data_.query("SELECT p.i, c.period, c.max_leads, c.used FROM "
                                               "unnest(bench.pool_partners()) WITH ORDINALITY AS p(ws, i)"
-                                              "  JOIN lead_router.partner_caps c ON c.workspace_id = p.ws"
-                                              "  LEFT JOIN lead_router.partner_cap_usage u ON u.workspace_id = "
-                                              "c.workspace_id AND u.period = c.period"
+                                              "  JOIN lead_router.partner_capacity c ON c.workspace_id = p.ws"
                                               " ORDER BY p.i")) {
             caps.push_back({{"member", r[0].as<int>()},
                             {"period", r[1].c_str()},

@@ -7,7 +7,9 @@
 
 #include "core/capacity_window.h"
 #include "pg/datum_convert.h"
+#include "pg/distribution_memory.h"
 #include "pg/distribution_state.h"
+#include "pg/route_distribution.h"
 #include "pg/partner_cache.h"
 #include "pg/spi_statement.h"
 
@@ -33,6 +35,15 @@ int32 used_in(const ds::CapCount* counts, int n, const char* period, const core:
         }
     }
     return 0;
+}
+
+// The same, from shared memory when the library is preloaded.
+int32 used_by(const pg_uuid_t& workspace, core::CapPeriod period, const ds::CapCount* counts, int n,
+              const core::Window& window, core::Micros now) {
+    if (lead_router::pg::distribution_memory::available()) {
+        return lead_router::pg::route_distribution::shared_used(workspace, period, window, now);
+    }
+    return used_in(counts, n, core::cap_period_name(period), window);
 }
 
 struct Row {
@@ -64,7 +75,9 @@ LEAD_ROUTER_FUNCTION(lr_partner_capacity_at) {
         const Row& row = rows[i];
         if (i == 0 || memcmp(row.workspace.data, rows[i - 1].workspace.data, UUID_LEN) != 0) {
             visible = pg::access_control::caller_may_act_on(UUIDPGetDatum(&rows[i].workspace));
-            if (visible) ds::read_caps(row.workspace, &counts, &ncounts);
+            if (visible && !lead_router::pg::distribution_memory::available()) {
+                ds::read_caps(row.workspace, &counts, &ncounts);
+            }
         }
         const auto period = core::cap_period(row.period);
         if (!visible || !period) continue;
@@ -76,7 +89,8 @@ LEAD_ROUTER_FUNCTION(lr_partner_capacity_at) {
         values[c++] = pg::uuid_datum(row.workspace);
         values[c++] = CStringGetTextDatum(row.period);
         values[c++] = Int32GetDatum(row.max_leads);
-        values[c++] = Int32GetDatum(used_in(counts, ncounts, row.period, window));
+        values[c++] = Int32GetDatum(used_by(row.workspace, *period, counts, ncounts, window,
+                                            ds::micros_of(GetCurrentTransactionStartTimestamp())));
         values[c++] = TimestampTzGetDatum(ds::timestamp_of(window.start));
         values[c++] = TimestampTzGetDatum(ds::timestamp_of(window.end));
         Assert(c == 6);
@@ -101,9 +115,9 @@ LEAD_ROUTER_FUNCTION(lr_partner_availability) {
     }
     for (uint64 i = 0; i < n; ++i) {
         if (!pg::access_control::caller_may_act_on(UUIDPGetDatum(&ids[i]))) continue;
-        ds::CapCount* counts;
-        int ncounts;
-        ds::read_caps(ids[i], &counts, &ncounts);
+        ds::CapCount* counts = nullptr;
+        int ncounts = 0;
+        if (!lead_router::pg::distribution_memory::available()) ds::read_caps(ids[i], &counts, &ncounts);
         const pg::partner_cache::Partner& p = pg::partner_cache::get(ids[i]);
         const bool open = p.hours.open_at(*p.zone, t);
         Datum* capped = static_cast<Datum*>(palloc(sizeof(Datum) * (p.caps.size() + 1)));
@@ -111,7 +125,9 @@ LEAD_ROUTER_FUNCTION(lr_partner_availability) {
         for (const pg::partner_cache::CapLimit& cap : p.caps) {
             const char* name = core::cap_period_name(cap.period);
             const core::Window window = core::window_at(*p.zone, cap.period, t);
-            if (used_in(counts, ncounts, name, window) >= cap.max_leads) capped[ncapped++] = CStringGetTextDatum(name);
+            if (used_by(ids[i], cap.period, counts, ncounts, window,
+                        ds::micros_of(GetCurrentTransactionStartTimestamp())) >= cap.max_leads)
+                capped[ncapped++] = CStringGetTextDatum(name);
         }
         Datum values[5];
         bool nulls[5] = {};
@@ -127,4 +143,15 @@ LEAD_ROUTER_FUNCTION(lr_partner_availability) {
     }
     pg::finish();
     return (Datum)0;
+}
+
+// save_distribution_state() returns void: the pools' credits and the caps' current counts,
+// kept in shared memory when the library is preloaded, into routing_pool_state and
+// partner_cap_usage (the worker does it every minute); nothing to do otherwise, where those
+// tables are the state itself.
+LEAD_ROUTER_FUNCTION(lr_save_distribution_state) {
+    pg::connect();
+    lead_router::pg::distribution_memory::save();
+    pg::finish();
+    PG_RETURN_VOID();
 }

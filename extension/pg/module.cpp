@@ -4,6 +4,7 @@
 #include "pg/arrival_wakeup.h"
 #include "pg/routing_counters.h"
 #include "pg/cache_generation.h"
+#include "pg/distribution_memory.h"
 #include "pg/event_horizon.h"
 #include "pg/settings.h"
 #include "pg/worker_status.h"
@@ -29,6 +30,7 @@ extern "C" void _PG_init(void) {
         lead_router::pg::routing_counters::request_shared_memory();
         lead_router::pg::worker_status::request_shared_memory();
         lead_router::pg::event_horizon::request_shared_memory();
+        lead_router::pg::distribution_memory::request_shared_memory();
         lead_router::pg::arrival_wakeup::register_callbacks();
         lead_router::worker::register_workers();
     }

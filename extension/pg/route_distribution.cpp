@@ -14,6 +14,7 @@
 #include "pg/boundary.h"
 #include "pg/context_owned.h"
 #include "pg/datum_convert.h"
+#include "pg/distribution_memory.h"
 #include "pg/distribution_state.h"
 #include "pg/partner_cache.h"
 #include "pg/spi_statement.h"
@@ -27,6 +28,7 @@ Statement active_destinations_stmt = {
     "SELECT id FROM lead_router.workspaces WHERE id = ANY ($1) AND is_active", 1, {UUIDARRAYOID}};
 
 namespace ds = distribution_state;
+namespace dm = distribution_memory;
 
 // A counter that has never counted (its cap is new, or was deleted and made again) starts
 // at the leads the partner already received in the current window: a cap added at noon
@@ -113,6 +115,75 @@ void start_new_counters(Inputs& in) {
     }
 }
 
+// Shared memory: the pools' credits, known from the checkpoint when a pool is new to this
+// server; in.credits[i] lists the members of pool_spec[i] in its order (credits read later,
+// under the lock).
+void know_pools(Inputs& in) {
+    for (int i = 0; i < in.pools; ++i) {
+        const MatchedRule& spec = *in.pool_spec[i];
+        ds::PoolCredits& p = in.credits[i];
+        p.rule = in.pool_rule[i];
+        p.members = spec.members;
+        p.destination = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (spec.members + 1)));
+        p.credit = static_cast<int64*>(palloc0(sizeof(int64) * (spec.members + 1)));
+        std::copy(spec.destination, spec.destination + spec.members, p.destination);
+        if (spec.members == 0 || dm::pool_known(p.rule, p.destination[0])) continue;
+        const ds::PoolCredits saved = ds::read_pool(p.rule);
+        for (int m = 0; m < p.members; ++m) {
+            for (int k = 0; k < saved.members; ++k) {
+                if (compare_uuid(&saved.destination[k], &p.destination[m]) == 0) p.credit[m] = saved.credit[k];
+            }
+        }
+        dm::install_pool(p.rule, p.destination, p.credit, p.members);
+    }
+}
+
+dm::CapKey window_key(const pg_uuid_t& workspace, core::CapPeriod period, TimestampTz window_start) {
+    return dm::CapKey{workspace, period, window_start};
+}
+
+void know_window(const dm::CapKey& key, TimestampTz window_end) {
+    if (dm::cap_known(key)) return;
+    pg_uuid_t workspace = key.workspace;
+    const Datum args[] = {UUIDPGetDatum(&workspace), TimestampTzGetDatum(key.window_start)};
+    bool isnull;
+    const int32 used =
+        execute_latest(routed_in_window_stmt, args, nullptr) == 1 ? DatumGetInt32(column(0, 1, &isnull)) : 0;
+    dm::install_cap(key, window_end, used);
+}
+
+// Shared memory: one count per cap of every destination, in the window containing now; a
+// window new to this server starts at what the partner received in it so far, counted with
+// the latest snapshot (a routing counted in the window cannot have committed without it).
+void know_windows(Inputs& in, int expected) {
+    in.count = static_cast<ds::CapCount*>(palloc(sizeof(ds::CapCount) * (expected + 1)));
+    in.counts = 0;
+    for (int i = 0; i < in.destinations; ++i) {
+        const PlainPartner& p = in.partner[i];
+        for (int c = 0; c < p.caps; ++c) {
+            const core::Window window = core::window_at(*p.zone, p.cap[c].period, in.now);
+            ds::CapCount& row = in.count[in.counts++];
+            row.workspace = in.destination[i];
+            strlcpy(row.period, core::cap_period_name(p.cap[c].period), sizeof row.period);
+            row.window_start = ds::timestamp_of(window.start);
+            row.used = 0;
+            know_window(window_key(row.workspace, p.cap[c].period, row.window_start), ds::timestamp_of(window.end));
+        }
+    }
+}
+
+// Shared memory, lock held: the current counts and credits into `in`.
+void read_shared(Inputs& in) {
+    for (int k = 0; k < in.counts; ++k) {
+        ds::CapCount& row = in.count[k];
+        row.used = dm::cap_used(window_key(row.workspace, *core::cap_period(row.period), row.window_start));
+    }
+    for (int i = 0; i < in.pools; ++i) {
+        ds::PoolCredits& p = in.credits[i];
+        for (int m = 0; m < p.members; ++m) p.credit[m] = dm::credit(dm::CreditKey{p.rule, p.destination[m]});
+    }
+}
+
 Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int requests, bool lock) {
     Inputs in{};
     in.now = ds::micros_of(GetCurrentTransactionStartTimestamp());
@@ -144,7 +215,9 @@ Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int reque
             if (rules[r][k].pool) in.pool_spec[find(in.pool_rule, in.pools, rules[r][k].rule)] = &rules[r][k];
         }
     }
-    if (lock) {
+    if (dm::available()) {
+        know_pools(in);
+    } else if (lock) {
         ds::lock_pools(in.pool_rule, in.pools, in.credits);
     } else {
         for (int i = 0; i < in.pools; ++i) in.credits[i] = ds::read_pool(in.pool_rule[i]);
@@ -160,10 +233,12 @@ Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int reque
             expected += in.partner[i].caps;
         }
     }
+    if (dm::available()) know_windows(in, expected);
     if (lock) {
-        ds::lock_caps(capped, ncapped, expected, &in.count, &in.counts);
-        // A partner deactivated or deleted while this routing waited for a lock above is
-        // not a candidate (the partner cache was read with the statement's older snapshot).
+        if (!dm::available()) ds::lock_caps(capped, ncapped, expected, &in.count, &in.counts);
+        // A partner deactivated or deleted since the statement's snapshot (with which the
+        // partner cache was read), or while this routing waited for a lock above, is not a
+        // candidate.
         if (in.destinations > 0) {
             Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * in.destinations));
             for (int i = 0; i < in.destinations; ++i) ids[i] = UUIDPGetDatum(&in.destination[i]);
@@ -177,7 +252,7 @@ Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int reque
             }
             for (int i = 0; i < in.destinations; ++i) in.partner[i].active = in.partner[i].active && active[i];
         }
-    } else {
+    } else if (!dm::available()) {
         in.count = static_cast<ds::CapCount*>(palloc(sizeof(ds::CapCount) * (expected + 1)));
         for (int i = 0; i < ncapped; ++i) {
             ds::CapCount* rows;
@@ -186,7 +261,7 @@ Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int reque
             for (int k = 0; k < n && in.counts < expected; ++k) in.count[in.counts++] = rows[k];
         }
     }
-    start_new_counters(in);
+    if (!dm::available()) start_new_counters(in);
     return in;
 }
 
@@ -272,8 +347,57 @@ Datum text_of(const char* text) {
 struct Session {
     Inputs in;
     Model model;
+    std::vector<core::Distributor::Decision> decisions;  // one per request
     explicit Session(const Inputs& inputs) : in(inputs), model(inputs) {}
 };
+
+namespace {
+
+// Shared memory, lock held: what the batch's decisions counted (every cap of a destination
+// once per lead routed to it) and how they moved the pools' credits.
+void count_shared(const Session& session) {
+    const Inputs& in = session.in;
+    const core::Distributor& d = session.model.distributor;
+    int32* routed = static_cast<int32*>(palloc0(sizeof(int32) * (in.destinations + 1)));
+    for (const core::Distributor::Decision& decision : session.decisions) {
+        if (decision.kind == core::Distributor::Decision::Kind::routed) ++routed[decision.destination];
+    }
+    for (int i = 0; i < in.destinations; ++i) {
+        if (routed[i] == 0) continue;
+        for (const core::CapUse& cap : d.destination(i).caps) {
+            dm::add_cap(window_key(in.destination[i], cap.period, ds::timestamp_of(cap.window.start)), routed[i]);
+        }
+    }
+    for (int i = 0; i < in.pools; ++i) {
+        const std::vector<core::Distributor::Member>& members = d.pool(i);
+        for (int m = 0; m < in.credits[i].members && m < static_cast<int>(members.size()); ++m) {
+            dm::add_credit(dm::CreditKey{in.pool_rule[i], in.credits[i].destination[m]},
+                           members[static_cast<std::size_t>(m)].credit - in.credits[i].credit[m]);
+        }
+    }
+}
+
+// Shared memory: a lead routed by the decision but not moved after all gives its counts
+// back; pools keep the pick (as with rows).
+void give_back_shared(const Session& session, const Result* results, const bool* moved, int n) {
+    const Inputs& in = session.in;
+    const core::Distributor& d = session.model.distributor;
+    int unmoved = 0;
+    for (int r = 0; r < n; ++r) unmoved += results[r].kind == Result::Kind::routed && !moved[r] ? 1 : 0;
+    if (unmoved == 0) return;
+    dm::reserve(unmoved * 4);
+    dm::lock(true);
+    for (int r = 0; r < n; ++r) {
+        if (results[r].kind != Result::Kind::routed || moved[r]) continue;
+        const int dest = find(in.destination, in.destinations, results[r].destination);
+        for (const core::CapUse& cap : d.destination(dest).caps) {
+            dm::add_cap(window_key(in.destination[dest], cap.period, ds::timestamp_of(cap.window.start)), -1);
+        }
+    }
+    dm::unlock();
+}
+
+}  // namespace
 
 MatchedRule copy_rule(const core::RuleSpec& spec) {
     MatchedRule out{};
@@ -314,12 +438,31 @@ Session* decide(const Request* requests, int n, Result* out) {
             rule_text[r][k] = const_cast<char*>(uuid_to_cstring(UUIDPGetDatum(&requests[r].rule[k].rule)));
         }
     }
-    const Inputs in = gather(rules, counts, n, true);
+    Inputs in = gather(rules, counts, n, true);
+    // Shared memory: read, decide the whole batch and count under one exclusive lock (the
+    // C++ phase only: nothing in it reaches PostgreSQL).
+    const bool shared = dm::available();
+    if (shared) {
+        int members = 0;
+        for (int i = 0; i < in.pools; ++i) members += in.credits[i].members;
+        dm::reserve(in.counts + members);
+        dm::lock(true);
+        read_shared(in);
+    }
     Session* session = context_owned<Session>(in);
+    std::vector<core::Distributor::Decision>& decisions = session->decisions;
+    decisions.reserve(static_cast<std::size_t>(n));
     for (int r = 0; r < n; ++r) {
         const std::vector<core::Distributor::Target> targets =
             session->model.targets(session->in, requests[r].rule, requests[r].rules);
-        const core::Distributor::Decision decision = session->model.distributor.decide(targets.data(), targets.size());
+        decisions.push_back(session->model.distributor.decide(targets.data(), targets.size()));
+    }
+    if (shared) {
+        count_shared(*session);
+        dm::unlock();
+    }
+    for (int r = 0; r < n; ++r) {
+        const core::Distributor::Decision& decision = decisions[static_cast<std::size_t>(r)];
         Result& result = out[r];
         result = Result{};
         const std::string skipped = decision.skipped.empty() ? std::string()
@@ -349,6 +492,10 @@ Session* decide(const Request* requests, int n, Result* out) {
 }
 
 void write_back(Session* session, const Result* results, const bool* moved, int n) {
+    if (dm::available()) {
+        give_back_shared(*session, results, moved, n);
+        return;
+    }
     const Inputs& in = session->in;
     const core::Distributor& d = session->model.distributor;
     // what did not move after all gives its count back; pools keep the pick (a lead
@@ -397,11 +544,25 @@ void write_back(Session* session, const Result* results, const bool* moved, int 
     ds::write_caps(counts, written);
 }
 
+int32 shared_used(const pg_uuid_t& workspace, core::CapPeriod period, const core::Window& window, core::Micros now) {
+    const dm::CapKey key = window_key(workspace, period, ds::timestamp_of(window.start));
+    if (window.start <= now && now < window.end) know_window(key, ds::timestamp_of(window.end));
+    dm::lock(false);
+    const int32 used = dm::cap_used(key);
+    dm::unlock();
+    return used;
+}
+
 void explain(const MatchedRule* rules, const bool* matched, int n, Explained** out) {
     const MatchedRule** all = static_cast<const MatchedRule**>(palloc(sizeof(MatchedRule*) * 1));
     int count = n;
     all[0] = rules;
-    const Inputs in = gather(all, &count, 1, false);
+    Inputs in = gather(all, &count, 1, false);
+    if (dm::available()) {
+        dm::lock(false);
+        read_shared(in);
+        dm::unlock();
+    }
     Session* session = context_owned<Session>(in);
     // the next routing: the rules the lead matches, in order
     MatchedRule* matching = static_cast<MatchedRule*>(palloc(sizeof(MatchedRule) * (n + 1)));

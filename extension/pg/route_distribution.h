@@ -7,6 +7,7 @@
 
 #include "pg/postgres_headers.h"
 
+#include "core/capacity_window.h"
 #include "core/routing_decision.h"
 #include "core/rule_engine.h"
 
@@ -52,6 +53,10 @@ Session* decide(const Request* requests, int n, Result* out);
 // Writes the pool credits and cap counts back; moved[i] false for a routed result whose
 // lead could not be moved after all (its count is given back).
 void write_back(Session* session, const Result* results, const bool* moved, int n);
+
+// With the counts in shared memory (the library preloaded): what a cap of `workspace` has
+// used in `window` (0 for a window that neither contains `now` nor was counted).
+int32 shared_used(const pg_uuid_t& workspace, core::CapPeriod period, const core::Window& window, core::Micros now);
 
 // explain_route: for each rule the lead matched or not, each destination's eligibility now
 // and the pick the next routing would make, without locking or changing anything.

@@ -35,6 +35,7 @@ bool worker_enabled = true;
 int worker_naptime_ms = 10 * 1000;
 int worker_batch_size = 200;
 int worker_log_interval_s = 5 * 60;
+int distribution_checkpoint_interval_s = 60;
 bool route_on_arrival = true;
 int workers_per_database = 1;
 
@@ -210,6 +211,14 @@ void define_all(bool preloading) {
         "lead_router.worker_log_interval", "How often the worker logs a summary of the work it did (LOG level).",
         "No line is written for an interval without work; 0 turns the summary off.", &worker_log_interval_s, 5 * 60, 0,
         24 * 60 * 60, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable("lead_router.distribution_checkpoint_interval",
+                            "How often the worker writes the pools' credits and the caps' counts kept in shared "
+                            "memory into routing_pool_state and partner_cap_usage.",
+                            "Only with the library preloaded; a restart takes the credits from the last checkpoint "
+                            "(caps are recounted from the leads).  0 turns the checkpoint off.",
+                            &distribution_checkpoint_interval_s, 60, 0, 24 * 60 * 60, PGC_SIGHUP, GUC_UNIT_S, nullptr,
+                            nullptr, nullptr);
 
     DefineCustomBoolVariable("lead_router.route_on_arrival",
                              "Whether the background worker routes new pending leads as they arrive.",

@@ -42,6 +42,7 @@ extern bool worker_enabled;        // lead_router.worker_enabled
 extern int worker_naptime_ms;      // lead_router.worker_naptime
 extern int worker_batch_size;      // lead_router.worker_batch_size
 extern int worker_log_interval_s;  // lead_router.worker_log_interval
+extern int distribution_checkpoint_interval_s;  // lead_router.distribution_checkpoint_interval
 // Arrival routing (SPEC.md "Arrival routing and the outcome feed").  route_on_arrival: the
 // workers route due pending leads too, and committing backends wake them; off, they drain
 // the retry queue only.  workers: processes per database, fixed at server start (defined

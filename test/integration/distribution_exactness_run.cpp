@@ -118,6 +118,9 @@ std::unique_ptr<Run> execute() {
     sessions::run_sessions(
         config, run->db, std::move(order), run->reports, run->errors, run->stats,
         [&] { run->started_at = clock_text(); }, [&] { run->ended_at = clock_text(); });
+    // the credits and counters of shared memory into routing_pool_state and partner_cap_usage,
+    // which the test cases read
+    exec(setup, "SELECT lead_router.save_distribution_state()");
     const RunStats& st = run->stats;
     std::printf(
         "distribution exactness: %zu leads inserted in %.2f s (partners in %s, B open on ISO "

@@ -1,7 +1,8 @@
 # The background worker: waits quietly for CREATE EXTENSION, drains the retry queue without
 # any manual call, comes back after pg_terminate_backend, reloads its naptime on SIGHUP,
-# shares the queue with process_retry_queue() without processing a row twice, stops
-# promptly on a fast shutdown, and does nothing on a standby.
+# shares the queue with process_retry_queue() without processing a row twice, checkpoints
+# the distribution state of shared memory, stops promptly on a fast shutdown, and does
+# nothing on a standby.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -139,6 +140,47 @@ SELECT count(*) FROM lead_router.routing_logs g JOIN lead_router.leads l ON l.id
  WHERE l.company_industry = 'mining' AND g.routing_result = 'success' AND g.attempt = 2}),
 	'2000', 'every retry was the second attempt, counted once');
 
+# The worker checkpoints the pools' credits and the caps' counts (kept in shared memory)
+# into routing_pool_state and partner_cap_usage; a restart starts from that checkpoint.
+$node->safe_psql('postgres', q{
+ALTER SYSTEM SET lead_router.distribution_checkpoint_interval = '1s';
+SELECT pg_reload_conf();
+INSERT INTO lead_router.workspaces (id, name, workspace_type) VALUES
+    ('00000000-0000-0000-0000-0000000000a2', 'Pool inbound', 'internal'),
+    ('00000000-0000-0000-0000-0000000000b2', 'Heavy', 'partner'),
+    ('00000000-0000-0000-0000-0000000000b3', 'Light', 'partner');
+INSERT INTO lead_router.partner_caps (workspace_id, period, max_leads)
+VALUES ('00000000-0000-0000-0000-0000000000b2', 'day', 10);
+BEGIN;
+INSERT INTO lead_router.routing_rules (id, workspace_id, name, conditions, destination_workspace_id)
+VALUES ('20000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a2', 'pool', '{}', NULL);
+INSERT INTO lead_router.routing_rule_destinations (rule_id, destination_workspace_id, weight) VALUES
+    ('20000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000b2', 2),
+    ('20000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000b3', 1);
+COMMIT;
+INSERT INTO lead_router.leads (id, email, source_workspace_id) VALUES
+    ('10000000-0000-0000-0000-0000000000c1', 'pool1@x.com', '00000000-0000-0000-0000-0000000000a2');
+});
+# Routes a pool lead (route_lead or the worker, on arrival, whichever comes first) and
+# returns the last two digits of its owner.
+my $pool_lead_owner = sub {
+	my ($lead) = @_;
+	$node->safe_psql('postgres', "SELECT lead_router.route_lead('$lead')");
+	$node->poll_query_until('postgres',
+		"SELECT routing_status = 'routed' FROM lead_router.leads WHERE id = '$lead'")
+	  or return 'not routed';
+	return $node->safe_psql('postgres',
+		"SELECT right(workspace_id::text, 2) FROM lead_router.leads WHERE id = '$lead'");
+};
+is($pool_lead_owner->('10000000-0000-0000-0000-0000000000c1'), 'b2',
+	'the first pool lead goes to the heavier member');
+ok($node->poll_query_until('postgres', q{
+SELECT (SELECT credits::text FROM lead_router.routing_pool_state
+         WHERE rule_id = '20000000-0000-0000-0000-0000000000c1') = '{-1,1}'
+   AND (SELECT used FROM lead_router.partner_cap_usage
+         WHERE workspace_id = '00000000-0000-0000-0000-0000000000b2') = 1}),
+	'the worker checkpoints the credits and the count without a call');
+
 # A fast shutdown stops the worker promptly.
 $started = time;
 $node->stop('fast');
@@ -147,6 +189,21 @@ cmp_ok($took, '<', 10, sprintf('pg_ctl stop -m fast returns promptly (%.1f s)', 
 
 # On a standby the worker does not run (it starts only when recovery has finished).
 $node->start;
+# after the restart the pool goes on from the checkpoint (fresh credits would pick Heavy
+# again), and Heavy's day is recounted from its leads
+$node->safe_psql('postgres', q{
+INSERT INTO lead_router.leads (id, email, source_workspace_id)
+VALUES ('10000000-0000-0000-0000-0000000000c2', 'pool2@x.com', '00000000-0000-0000-0000-0000000000a2');
+});
+is($pool_lead_owner->('10000000-0000-0000-0000-0000000000c2'), 'b3',
+	'after a restart the next pool lead takes the light member\'s turn');
+is($node->safe_psql('postgres', q{
+SELECT used FROM lead_router.partner_capacity WHERE workspace_id = '00000000-0000-0000-0000-0000000000b2'}),
+	'1', "and Heavy's day count is recounted from its leads");
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET lead_router.distribution_checkpoint_interval;
+SELECT pg_reload_conf();
+});
 $node->backup('base');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($node, 'base', has_streaming => 1);

@@ -17,6 +17,13 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('dump');
 $node->init;
+# preloaded, as in production: the pool's credits and the cap's count are in shared memory,
+# and the dump has what save_distribution_state() checkpointed (the worker, which would also
+# do it every minute, serves another database)
+$node->append_conf('postgresql.conf', q{
+shared_preload_libraries = 'lead_router'
+lead_router.database = 'postgres'
+});
 $node->start;
 
 my $inbound_a = '00000000-0000-0000-0000-0000000000a1';    # internal
@@ -123,6 +130,10 @@ is($node->safe_psql('app',
 
 # Dump as the superuser (pg_dump sets row_security = off) and restore into a fresh database.
 my $dump = PostgreSQL::Test::Utils::tempdir() . '/app.dump';
+# The pool's credits and the cap's count live in shared memory (the library is preloaded):
+# checkpointed into routing_pool_state and partner_cap_usage first, as the README says to do
+# before a dump.
+$node->safe_psql('app', 'SELECT lead_router.save_distribution_state()');
 $node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', 'app' ], 'pg_dump -Fc of the database');
 $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', 'restored', $dump ],
@@ -209,6 +220,7 @@ VALUES ('10000000-0000-0000-0000-00000000000b', 'hank\@example.com', 'retail', '
 is($node->safe_psql('restored',
 		"SELECT status || ' ' || destination_workspace_id FROM lead_router.route_lead('10000000-0000-0000-0000-00000000000b')"),
 	"routed $partner_3", "the next pool lead takes Partner Three's turn: the round-robin state was restored");
+$node->safe_psql('restored', 'SELECT lead_router.save_distribution_state()');
 is($node->safe_psql('restored', "SELECT used FROM lead_router.partner_cap_usage WHERE workspace_id = '$partner_1'"),
 	'3', "Partner One's daily counter kept its count from before the dump (lead 1, routed before the cap existed, and lead a) and counted lead 2 since");
 
