@@ -9,7 +9,7 @@ suite_lines=()
 count_result() {  # suite passed failed
     total_passed=$((total_passed + $2))
     total_failed=$((total_failed + $3))
-    suite_lines+=("$(printf '  %-16s %5d passed, %d failed' "$1" "$2" "$3")")
+    suite_lines+=("$(printf '  %-18s %5d passed, %d failed' "$1" "$2" "$3")")
 }
 
 print_totals() {
