@@ -1,6 +1,7 @@
-// The rows that make distribution exact under concurrency: each pool's round-robin credits
-// (routing_pool_state) and each cap's count in its current window (partner_cap_usage).  A
-// routing transaction locks the rows it needs once per batch -- pools by rule id, then caps
+// The rows that make distribution exact under concurrency on a server that does not preload
+// the library (with it, they are the checkpoint of distribution_memory.h): each pool's
+// round-robin credits (routing_pool_state) and each cap's count in its current window
+// (partner_cap_usage).  A routing transaction locks the rows it needs once per batch -- pools by rule id, then caps
 // by partner and period, always in that order, so that routings never deadlock on them --
 // decides with them, and writes them back before it commits.  Missing rows are created on
 // first use.  Requires SPI_connect.

@@ -1,6 +1,6 @@
-// Phases, as everywhere at the boundary: PostgreSQL calls (partner settings, row locks, uuid
-// texts) copy into plain palloc'd data; the C++ phase decides with a context-owned
-// Distributor and reaches PostgreSQL only through pg::call.
+// Phases, as everywhere at the boundary: PostgreSQL calls (partner settings, row locks or
+// shared-memory reads, uuid texts) copy into plain palloc'd data; the C++ phase decides with a
+// context-owned Distributor and reaches PostgreSQL only through pg::call.
 #include "pg/route_distribution.h"
 
 #include <algorithm>

@@ -1,8 +1,10 @@
 // The distribution step of a routing batch (SPEC.md "Distribution"): for the leads whose
-// matched rules need it -- a pool, or a destination with caps or accepting hours -- it locks
-// the pool and cap rows once for the batch, asks core::Distributor lead by lead, and writes
-// the credits and counts back.  Leads whose first matching rule goes to one unconstrained
-// destination never come here.  Requires SPI_connect.
+// matched rules need it -- a pool, or a destination with caps or accepting hours -- it reads
+// the pools' credits and the caps' counts once for the batch, asks core::Distributor lead by
+// lead, and counts what it decided.  With the library preloaded that state is in shared
+// memory (distribution_memory.h: read, decided and counted under one short lock); otherwise
+// it is rows locked until the transaction ends (distribution_state.h).  Leads whose first
+// matching rule goes to one unconstrained destination never come here.  Requires SPI_connect.
 #pragma once
 
 #include "pg/postgres_headers.h"
