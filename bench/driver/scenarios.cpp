@@ -530,6 +530,7 @@ private:
             }
         }
         if (profiler_.available()) {
+            top_up_queue_for_profiles();
             for (const auto& [c, b] : {std::pair<int, int>{o_.bar_clients, 1}, std::pair<int, int>{1, 100}}) {
                 const std::string name =
                     "queue_head route_pending_leads(" + std::to_string(b) + ") at " + std::to_string(c) + " clients";
@@ -544,6 +545,29 @@ private:
                 run_.profiles.push_back(std::move(p));
             }
         }
+    }
+
+    // The queue-head profiles route for profile_s + kProfileMargin_s each, at about the rate their
+    // timed measurement had: the due queue gets what they need on top of what the measurements
+    // left (1.5 times their estimate), so that no profiled backend runs dry and exits while perf
+    // samples it (perf then fails).  The leads go into the table before the sustained scenario.
+    void top_up_queue_for_profiles() {
+        double wanted = 0;
+        for (const auto& [c, b] : {std::pair<int, int>{o_.bar_clients, 1}, std::pair<int, int>{1, 100}}) {
+            const std::string variant = "route_pending_leads(" + std::to_string(b) + ")";
+            for (const Measurement& m : run_.measurements) {
+                if (m.scenario == "queue_head" && m.variant == variant && m.clients == c) {
+                    wanted += 1.5 * m.throughput_leads_s * (o_.profile_s + kProfileMargin_s);
+                }
+            }
+        }
+        const long long due = data_.query_count(
+            "SELECT count(*) FROM lead_router.leads WHERE routing_status = 'pending'"
+            " AND routing_due_at <= now() AND created_at > (SELECT epoch FROM bench.state)");
+        const long long more = std::llround(wanted) - due;
+        if (more <= 0) return;
+        step("queue head: " + std::to_string(more) + " more due leads for the profiles");
+        data_.prepare(static_cast<long>(more), o_.queue_dup_share, o_.queue_nomatch_share);
     }
 
     // Sustained (issue 15): sustained_clients clients inserting and routing new leads at the
