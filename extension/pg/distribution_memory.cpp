@@ -414,42 +414,42 @@ SELECT DISTINCT ON (u.workspace_id, u.period) u.workspace_id, u.period, u.window
 
 void save() {
     if (!available()) return;
-    // copies first, statements after the lock is released
+    // Room first (nothing is allocated under the lock), then copies, then the statements
+    // after the lock is released; an entry made in between is in the next checkpoint.
     lock(false);
-    const long ncaps = hash_get_num_entries(caps);
-    const long ncredits = hash_get_num_entries(credits);
-    Datum* cap_workspace = static_cast<Datum*>(palloc(sizeof(Datum) * (ncaps + 1)));
-    Datum* cap_period = static_cast<Datum*>(palloc(sizeof(Datum) * (ncaps + 1)));
-    Datum* cap_start = static_cast<Datum*>(palloc(sizeof(Datum) * (ncaps + 1)));
-    Datum* cap_used_values = static_cast<Datum*>(palloc(sizeof(Datum) * (ncaps + 1)));
-    pg_uuid_t* cap_ids = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (ncaps + 1)));
-    int nc = 0;
+    const long room_caps = hash_get_num_entries(caps);
+    const long room_credits = hash_get_num_entries(credits);
+    unlock();
+    CapEntry* windows = static_cast<CapEntry*>(palloc(sizeof(CapEntry) * (room_caps + 1)));
+    CreditEntry* saved = static_cast<CreditEntry*>(palloc(sizeof(CreditEntry) * (room_credits + 1)));
+    int nc = 0, np = 0;
+    lock(false);
     HASH_SEQ_STATUS scan;
     hash_seq_init(&scan, caps);
     for (CapEntry* e; (e = static_cast<CapEntry*>(hash_seq_search(&scan))) != nullptr;) {
-        if (e->key.database != MyDatabaseId || e->key.generation != leads_generation) continue;
-        cap_ids[nc] = e->key.workspace;
-        cap_period[nc] = static_cast<Datum>(e->key.period);  // converted below, unlocked
-        cap_start[nc] = TimestampTzGetDatum(e->key.window_start);
-        cap_used_values[nc] = Int32GetDatum(e->used);
-        ++nc;
+        const bool ours = e->key.database == MyDatabaseId && e->key.generation == leads_generation;
+        if (ours && nc < room_caps) windows[nc++] = *e;
     }
-    CreditEntry* saved = static_cast<CreditEntry*>(palloc(sizeof(CreditEntry) * (ncredits + 1)));
-    int np = 0;
     hash_seq_init(&scan, credits);
     for (CreditEntry* e; (e = static_cast<CreditEntry*>(hash_seq_search(&scan))) != nullptr;) {
-        if (e->key.database == MyDatabaseId && e->key.generation == pools_generation) saved[np++] = *e;
+        const bool ours = e->key.database == MyDatabaseId && e->key.generation == pools_generation;
+        if (ours && np < room_credits) saved[np++] = *e;
     }
-    LWLockRelease(state_lock);
+    unlock();
 
-    for (int i = 0; i < nc; ++i) {
-        cap_workspace[i] = UUIDPGetDatum(&cap_ids[i]);
-        cap_period[i] = CStringGetTextDatum(core::cap_period_name(static_cast<core::CapPeriod>(cap_period[i])));
-    }
     if (nc > 0) {
-        const Datum values[] = {
-            make_array(cap_workspace, nullptr, nc, UUIDOID), make_array(cap_period, nullptr, nc, TEXTOID),
-            make_array(cap_start, nullptr, nc, TIMESTAMPTZOID), make_array(cap_used_values, nullptr, nc, INT4OID)};
+        Datum* workspace = static_cast<Datum*>(palloc(sizeof(Datum) * nc));
+        Datum* period = static_cast<Datum*>(palloc(sizeof(Datum) * nc));
+        Datum* start = static_cast<Datum*>(palloc(sizeof(Datum) * nc));
+        Datum* used = static_cast<Datum*>(palloc(sizeof(Datum) * nc));
+        for (int i = 0; i < nc; ++i) {
+            workspace[i] = UUIDPGetDatum(&windows[i].key.workspace);
+            period[i] = CStringGetTextDatum(core::cap_period_name(static_cast<core::CapPeriod>(windows[i].key.period)));
+            start[i] = TimestampTzGetDatum(windows[i].key.window_start);
+            used[i] = Int32GetDatum(windows[i].used);
+        }
+        const Datum values[] = {make_array(workspace, nullptr, nc, UUIDOID), make_array(period, nullptr, nc, TEXTOID),
+                                make_array(start, nullptr, nc, TIMESTAMPTZOID), make_array(used, nullptr, nc, INT4OID)};
         execute(save_caps_stmt, values, nullptr, false);
     }
     if (np > 0) {

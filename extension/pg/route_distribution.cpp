@@ -39,6 +39,14 @@ Statement routed_in_window_stmt = {
     2,
     {UUIDOID, TIMESTAMPTZOID}};
 
+// What the partner received in the window from `start` on, with the latest snapshot.
+int32 routed_in_window(const pg_uuid_t& workspace, TimestampTz start) {
+    pg_uuid_t id = workspace;
+    const Datum args[] = {UUIDPGetDatum(&id), TimestampTzGetDatum(start)};
+    bool isnull;
+    return execute_latest(routed_in_window_stmt, args, nullptr) == 1 ? DatumGetInt32(column(0, 1, &isnull)) : 0;
+}
+
 int compare_uuid(const void* a, const void* b) { return std::memcmp(a, b, UUID_LEN); }
 
 // Sorts and deduplicates `ids` in place; returns the count left.
@@ -109,9 +117,7 @@ void start_new_counters(Inputs& in) {
         if (i < 0 || !period) continue;
         const core::Window window = core::window_at(*in.partner[i].zone, *period, in.now);
         row.window_start = ds::timestamp_of(window.start);
-        const Datum args[] = {UUIDPGetDatum(&row.workspace), TimestampTzGetDatum(row.window_start)};
-        bool isnull;
-        row.used = execute_latest(routed_in_window_stmt, args, nullptr) == 1 ? DatumGetInt32(column(0, 1, &isnull)) : 0;
+        row.used = routed_in_window(row.workspace, row.window_start);
     }
 }
 
@@ -138,18 +144,8 @@ void know_pools(Inputs& in) {
     }
 }
 
-dm::CapKey window_key(const pg_uuid_t& workspace, core::CapPeriod period, TimestampTz window_start) {
-    return dm::CapKey{workspace, period, window_start};
-}
-
 void know_window(const dm::CapKey& key, TimestampTz window_end) {
-    if (dm::cap_known(key)) return;
-    pg_uuid_t workspace = key.workspace;
-    const Datum args[] = {UUIDPGetDatum(&workspace), TimestampTzGetDatum(key.window_start)};
-    bool isnull;
-    const int32 used =
-        execute_latest(routed_in_window_stmt, args, nullptr) == 1 ? DatumGetInt32(column(0, 1, &isnull)) : 0;
-    dm::install_cap(key, window_end, used);
+    if (!dm::cap_known(key)) dm::install_cap(key, window_end, routed_in_window(key.workspace, key.window_start));
 }
 
 // Shared memory: one count per cap of every destination, in the window containing now; a
@@ -167,7 +163,7 @@ void know_windows(Inputs& in, int expected) {
             strlcpy(row.period, core::cap_period_name(p.cap[c].period), sizeof row.period);
             row.window_start = ds::timestamp_of(window.start);
             row.used = 0;
-            know_window(window_key(row.workspace, p.cap[c].period, row.window_start), ds::timestamp_of(window.end));
+            know_window(dm::CapKey{row.workspace, p.cap[c].period, row.window_start}, ds::timestamp_of(window.end));
         }
     }
 }
@@ -176,12 +172,29 @@ void know_windows(Inputs& in, int expected) {
 void read_shared(Inputs& in) {
     for (int k = 0; k < in.counts; ++k) {
         ds::CapCount& row = in.count[k];
-        row.used = dm::cap_used(window_key(row.workspace, *core::cap_period(row.period), row.window_start));
+        row.used = dm::cap_used(dm::CapKey{row.workspace, *core::cap_period(row.period), row.window_start});
     }
     for (int i = 0; i < in.pools; ++i) {
         ds::PoolCredits& p = in.credits[i];
         for (int m = 0; m < p.members; ++m) p.credit[m] = dm::credit(dm::CreditKey{p.rule, p.destination[m]});
     }
+}
+
+// A partner deactivated or deleted since the statement's snapshot (with which the partner
+// cache was read), or while this routing waited for a lock, is not a candidate.
+void drop_inactive(Inputs& in) {
+    if (in.destinations == 0) return;
+    Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * in.destinations));
+    for (int i = 0; i < in.destinations; ++i) ids[i] = UUIDPGetDatum(&in.destination[i]);
+    const Datum args[] = {make_array(ids, nullptr, in.destinations, UUIDOID)};
+    const uint64 rows = execute_latest(active_destinations_stmt, args, nullptr);
+    bool* active = static_cast<bool*>(palloc0(sizeof(bool) * in.destinations));
+    for (uint64 r = 0; r < rows; ++r) {
+        bool isnull;
+        const int k = find(in.destination, in.destinations, *DatumGetUUIDP(column(r, 1, &isnull)));
+        if (k >= 0) active[k] = true;
+    }
+    for (int i = 0; i < in.destinations; ++i) in.partner[i].active = in.partner[i].active && active[i];
 }
 
 Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int requests, bool lock) {
@@ -215,7 +228,8 @@ Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int reque
             if (rules[r][k].pool) in.pool_spec[find(in.pool_rule, in.pools, rules[r][k].rule)] = &rules[r][k];
         }
     }
-    if (dm::available()) {
+    const bool shared = dm::available();
+    if (shared) {
         know_pools(in);
     } else if (lock) {
         ds::lock_pools(in.pool_rule, in.pools, in.credits);
@@ -233,35 +247,23 @@ Inputs gather(const MatchedRule* const* rules, const int* rule_counts, int reque
             expected += in.partner[i].caps;
         }
     }
-    if (dm::available()) know_windows(in, expected);
-    if (lock) {
-        if (!dm::available()) ds::lock_caps(capped, ncapped, expected, &in.count, &in.counts);
-        // A partner deactivated or deleted since the statement's snapshot (with which the
-        // partner cache was read), or while this routing waited for a lock above, is not a
-        // candidate.
-        if (in.destinations > 0) {
-            Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * in.destinations));
-            for (int i = 0; i < in.destinations; ++i) ids[i] = UUIDPGetDatum(&in.destination[i]);
-            const Datum args[] = {make_array(ids, nullptr, in.destinations, UUIDOID)};
-            const uint64 rows = execute_latest(active_destinations_stmt, args, nullptr);
-            bool* active = static_cast<bool*>(palloc0(sizeof(bool) * in.destinations));
-            for (uint64 r = 0; r < rows; ++r) {
-                bool isnull;
-                const int k = find(in.destination, in.destinations, *DatumGetUUIDP(column(r, 1, &isnull)));
-                if (k >= 0) active[k] = true;
+    if (shared) {
+        know_windows(in, expected);
+    } else {
+        if (lock) {
+            ds::lock_caps(capped, ncapped, expected, &in.count, &in.counts);
+        } else {
+            in.count = static_cast<ds::CapCount*>(palloc(sizeof(ds::CapCount) * (expected + 1)));
+            for (int i = 0; i < ncapped; ++i) {
+                ds::CapCount* rows;
+                int n;
+                ds::read_caps(capped[i], &rows, &n);
+                for (int k = 0; k < n && in.counts < expected; ++k) in.count[in.counts++] = rows[k];
             }
-            for (int i = 0; i < in.destinations; ++i) in.partner[i].active = in.partner[i].active && active[i];
         }
-    } else if (!dm::available()) {
-        in.count = static_cast<ds::CapCount*>(palloc(sizeof(ds::CapCount) * (expected + 1)));
-        for (int i = 0; i < ncapped; ++i) {
-            ds::CapCount* rows;
-            int n;
-            ds::read_caps(capped[i], &rows, &n);
-            for (int k = 0; k < n && in.counts < expected; ++k) in.count[in.counts++] = rows[k];
-        }
+        start_new_counters(in);
     }
-    if (!dm::available()) start_new_counters(in);
+    if (lock) drop_inactive(in);
     return in;
 }
 
@@ -365,7 +367,7 @@ void count_shared(const Session& session) {
     for (int i = 0; i < in.destinations; ++i) {
         if (routed[i] == 0) continue;
         for (const core::CapUse& cap : d.destination(i).caps) {
-            dm::add_cap(window_key(in.destination[i], cap.period, ds::timestamp_of(cap.window.start)), routed[i]);
+            dm::add_cap(dm::CapKey{in.destination[i], cap.period, ds::timestamp_of(cap.window.start)}, routed[i]);
         }
     }
     for (int i = 0; i < in.pools; ++i) {
@@ -382,16 +384,20 @@ void count_shared(const Session& session) {
 void give_back_shared(const Session& session, const Result* results, const bool* moved, int n) {
     const Inputs& in = session.in;
     const core::Distributor& d = session.model.distributor;
-    int unmoved = 0;
-    for (int r = 0; r < n; ++r) unmoved += results[r].kind == Result::Kind::routed && !moved[r] ? 1 : 0;
-    if (unmoved == 0) return;
-    dm::reserve(unmoved * 4);
+    int deltas = 0;
+    for (int r = 0; r < n; ++r) {
+        if (results[r].kind != Result::Kind::routed || moved[r]) continue;
+        deltas +=
+            static_cast<int>(d.destination(find(in.destination, in.destinations, results[r].destination)).caps.size());
+    }
+    if (deltas == 0) return;
+    dm::reserve(deltas);
     dm::lock(true);
     for (int r = 0; r < n; ++r) {
         if (results[r].kind != Result::Kind::routed || moved[r]) continue;
         const int dest = find(in.destination, in.destinations, results[r].destination);
         for (const core::CapUse& cap : d.destination(dest).caps) {
-            dm::add_cap(window_key(in.destination[dest], cap.period, ds::timestamp_of(cap.window.start)), -1);
+            dm::add_cap(dm::CapKey{in.destination[dest], cap.period, ds::timestamp_of(cap.window.start)}, -1);
         }
     }
     dm::unlock();
@@ -545,7 +551,7 @@ void write_back(Session* session, const Result* results, const bool* moved, int 
 }
 
 int32 shared_used(const pg_uuid_t& workspace, core::CapPeriod period, const core::Window& window, core::Micros now) {
-    const dm::CapKey key = window_key(workspace, period, ds::timestamp_of(window.start));
+    const dm::CapKey key{workspace, period, ds::timestamp_of(window.start)};
     if (window.start <= now && now < window.end) know_window(key, ds::timestamp_of(window.end));
     dm::lock(false);
     const int32 used = dm::cap_used(key);
