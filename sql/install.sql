@@ -20,6 +20,11 @@ SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
  WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'lead_router'::regnamespace)
  ORDER BY indexrelid::regclass::text;
 
+-- storage parameters: leads keeps room on each page for its rows' routed versions
+SELECT oid::regclass AS relation, reloptions FROM pg_class
+ WHERE relnamespace = 'lead_router'::regnamespace AND reloptions IS NOT NULL
+ ORDER BY oid::regclass::text;
+
 -- volatility, parallel safety, strictness, pinned search_path of every function
 SELECT p.oid::regprocedure AS function, p.prokind, p.provolatile, p.proparallel, p.proisstrict,
        p.prosecdef, p.proconfig

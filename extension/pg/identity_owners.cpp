@@ -15,6 +15,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
 #include "executor/tuptable.h"
 #include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
@@ -27,8 +28,24 @@ namespace {
 // scanned directly rather than through a planned statement: the indexes share their
 // predicate, so with statistics taken before many leads were routed (a bulk load, say) a
 // plan may read the whole of one of them for every lead instead of one key.
+// They are hash indexes: a routing adds one small entry to each (the hash code, not the
+// 64-character key), and a lookup is one bucket, whatever the size of the index.
 constexpr const char* kOwnerIndex[core::kDuplicateKeys] = {"leads_email_owner_idx", "leads_phone_owner_idx",
                                                            "leads_dedupe_owner_idx"};
+constexpr const char* kKeyColumn[core::kDuplicateKeys] = {"email_key", "phone_key", "dedupe_hash"};
+
+// The equality strategy of the index's access method (hash since 0.10.0, B-tree before).
+StrategyNumber equality_strategy(Relation index) {
+    return index->rd_rel->relam == HASH_AM_OID ? HTEqualStrategyNumber : BTEqualStrategyNumber;
+}
+
+// A hash index returns every entry with the key's hash code: the key itself is compared on
+// the row.
+bool key_matches(TupleTableSlot* slot, AttrNumber key_att, Datum wanted) {
+    bool isnull;
+    const Datum key = slot_getattr(slot, key_att, &isnull);
+    return !isnull && text_bytes(key) == text_bytes(wanted);
+}
 
 Oid relation_named(const char* name, Oid schema) {
     const Oid relation = get_relname_relid(name, schema);
@@ -115,14 +132,16 @@ Rows find(Datum* const keys[core::kDuplicateKeys], const int counts[core::kDupli
     int capacity = 0;
     for (int kind = 0; kind < core::kDuplicateKeys; ++kind) {
         if ((settings::duplicate_keys & kKindBits[kind]) == 0 || counts[kind] == 0) continue;
+        const AttrNumber key_att = attribute_named(desc, kKeyColumn[kind]);
         Relation index = index_open(relation_named(kOwnerIndex[kind], schema), AccessShareLock);
         IndexScanDesc scan = index_beginscan(leads, index, snapshot, 1, 0);
         for (int k = 0; k < counts[kind]; ++k) {
             ScanKeyData key;
-            ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+            ScanKeyEntryInitialize(&key, 0, 1, equality_strategy(index), InvalidOid, index->rd_indcollation[0],
                                    F_TEXTEQ, keys[kind][k]);
             index_rescan(scan, &key, 1, nullptr, 0);
             while (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+                if (scan->xs_recheck && !key_matches(slot, key_att, keys[kind][k])) continue;
                 bool isnull;
                 const Datum routed_at = slot_getattr(slot, routed_at_att, &isnull);
                 const TimestampTz at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(routed_at);

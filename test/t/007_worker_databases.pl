@@ -11,7 +11,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $library_version = '0.9.0';
+my $library_version = '0.10.0';
 my $old_version = '0.5.0';
 
 my $node = PostgreSQL::Test::Cluster->new('databases');
