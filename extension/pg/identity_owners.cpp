@@ -15,7 +15,6 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_am_d.h"
 #include "executor/tuptable.h"
 #include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
@@ -33,11 +32,6 @@ namespace {
 constexpr const char* kOwnerIndex[core::kDuplicateKeys] = {"leads_email_owner_idx", "leads_phone_owner_idx",
                                                            "leads_dedupe_owner_idx"};
 constexpr const char* kKeyColumn[core::kDuplicateKeys] = {"email_key", "phone_key", "dedupe_hash"};
-
-// The equality strategy of the index's access method (hash since 0.10.0, B-tree before).
-StrategyNumber equality_strategy(Relation index) {
-    return index->rd_rel->relam == HASH_AM_OID ? HTEqualStrategyNumber : BTEqualStrategyNumber;
-}
 
 // A hash index returns every entry with the key's hash code: the key itself is compared on
 // the row.
@@ -137,7 +131,7 @@ Rows find(Datum* const keys[core::kDuplicateKeys], const int counts[core::kDupli
         IndexScanDesc scan = index_beginscan(leads, index, snapshot, 1, 0);
         for (int k = 0; k < counts[kind]; ++k) {
             ScanKeyData key;
-            ScanKeyEntryInitialize(&key, 0, 1, equality_strategy(index), InvalidOid, index->rd_indcollation[0],
+            ScanKeyEntryInitialize(&key, 0, 1, HTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
                                    F_TEXTEQ, keys[kind][k]);
             index_rescan(scan, &key, 1, nullptr, 0);
             while (index_getnext_slot(scan, ForwardScanDirection, slot)) {
