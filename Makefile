@@ -50,6 +50,7 @@ OBJS = \
 	extension/pg/identity_owners.o \
 	extension/pg/identity_keys.o \
 	extension/pg/jsonb_document.o \
+	extension/pg/lead_attnums.o \
 	extension/pg/lead_fields.o \
 	extension/pg/lead_index.o \
 	extension/pg/lead_moves.o \

@@ -8,6 +8,7 @@
 #include "pg/datum_convert.h"
 #include "pg/history_pruning.h"
 #include "pg/identity_keys.h"
+#include "pg/lead_attnums.h"
 #include "pg/settings.h"
 #include "pg/workspace_cache.h"
 
@@ -33,15 +34,6 @@ TriggerData* row_trigger_data(FunctionCallInfo fcinfo, const char* name) {
     return data;
 }
 
-int attnum(TupleDesc desc, const char* column) {
-    const int n = SPI_fnumber(desc, column);
-    if (n <= 0) {
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("column \"%s\" required by lead_router trigger is missing", column)));
-    }
-    return n;
-}
-
 const char* status_label(Datum enum_value) {
     HeapTuple tup = SearchSysCache1(ENUMOID, enum_value);
     if (!HeapTupleIsValid(tup)) {
@@ -53,13 +45,11 @@ const char* status_label(Datum enum_value) {
     return label;
 }
 
-Datum attr(HeapTuple tuple, TupleDesc desc, int column, bool* isnull) {
-    return heap_getattr(tuple, column, desc, isnull);
-}
-
-std::string_view text_or_empty(HeapTuple tuple, TupleDesc desc, int column) {
+// The row's columns are read through the trigger's slots, which deform each row once, up to
+// the highest column read, instead of walking the tuple for every column.
+std::string_view text_or_empty(TupleTableSlot* slot, int column) {
     bool isnull;
-    const Datum value = attr(tuple, desc, column, &isnull);
+    const Datum value = slot_getattr(slot, column, &isnull);
     return isnull ? std::string_view() : pg::text_bytes(value);
 }
 
@@ -74,27 +64,24 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
                         errmsg("leads_before_write() fires on INSERT or UPDATE only")));
     }
     const TupleDesc desc = trig->tg_relation->rd_att;
+    const pg::lead_attnums::Columns& col = pg::lead_attnums::of(trig->tg_relation);
     HeapTuple row = inserting ? trig->tg_trigtuple : trig->tg_newtuple;
-    HeapTuple old_row = inserting ? nullptr : trig->tg_trigtuple;
+    TupleTableSlot* const slot = inserting ? trig->tg_trigslot : trig->tg_newslot;  // the row being written
+    TupleTableSlot* const old_slot = inserting ? nullptr : trig->tg_trigslot;
 
-    const int email = attnum(desc, "email");
-    const int phone = attnum(desc, "phone");
-    const int company = attnum(desc, "company_name");
-    const int hash = attnum(desc, "dedupe_hash");
-    const int status = attnum(desc, "routing_status");
-
+    bool status_null;
+    const Datum status = slot_getattr(slot, col.routing_status, &status_null);
     if (!inserting) {
-        bool old_null, new_null;
-        const Datum from = attr(old_row, desc, status, &old_null);
-        const Datum to = attr(row, desc, status, &new_null);
-        if (!old_null && !new_null && from != to) {
+        bool old_null;
+        const Datum from = slot_getattr(old_slot, col.routing_status, &old_null);
+        if (!old_null && !status_null && from != status) {
             const char* from_label = status_label(from);
-            const char* to_label = status_label(to);
+            const char* to_label = status_label(status);
             const auto from_status = lead_router::core::lead_status(from_label);
             const auto to_status = lead_router::core::lead_status(to_label);
             if (!from_status || !to_status || !lead_router::core::transition_allowed(*from_status, *to_status)) {
                 bool id_null;
-                const Datum id = attr(old_row, desc, attnum(desc, "id"), &id_null);
+                const Datum id = slot_getattr(old_slot, col.id, &id_null);
                 ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                                 errmsg("lead %s cannot change routing status from %s to %s",
                                        id_null ? "(null)" : pg::uuid_to_cstring(id), from_label, to_label),
@@ -120,32 +107,29 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
     // versions, which have only dedupe_hash).  Recomputed when an identity field changes,
     // and when the keys are of another identity version: rebuild_identity_keys() asks for
     // that by setting identity_version to NULL.
-    const int country = attnum(desc, "country");
-    const int email_key = SPI_fnumber(desc, "email_key");
-    const int phone_key = SPI_fnumber(desc, "phone_key");
-    const int version = SPI_fnumber(desc, "identity_version");
-    const bool keyed = email_key > 0 && phone_key > 0 && version > 0;
+    const bool keyed = col.email_key > 0 && col.phone_key > 0 && col.identity_version > 0;
     const int32 current_version = keyed ? pg::identity_keys::current_version() : 0;
     bool rebuild_requested = false;
     bool outdated = false;
     if (keyed && !inserting) {
         bool isnull;
-        const Datum v = attr(row, desc, version, &isnull);
+        const Datum v = slot_getattr(slot, col.identity_version, &isnull);
         rebuild_requested = isnull;
         outdated = isnull || DatumGetInt32(v) != current_version;
     }
-    const auto changed = [&](int column) { return !pg::same_column_value(old_row, row, desc, column); };
-    const bool fields_changed = inserting || changed(email) || changed(phone) || changed(company) || changed(country) ||
-                                changed(hash) || (keyed && (changed(email_key) || changed(phone_key)));
+    const auto changed = [&](int column) { return !pg::same_column_value(old_slot, slot, column); };
+    const bool fields_changed = inserting || changed(col.email) || changed(col.phone) || changed(col.company_name) ||
+                                changed(col.country) || changed(col.dedupe_hash) ||
+                                (keyed && (changed(col.email_key) || changed(col.phone_key)));
     if (fields_changed || outdated) {
         bool isnull;
-        const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
+        const Datum source = slot_getattr(slot, col.source_workspace_id, &isnull);
         const char* workspace_region = keyed && !isnull ? pg::workspace_cache::phone_region(source) : "";
         pg::identity_keys::Keys keys{};
         bool unreadable = false;
         try {
-            keys = pg::identity_keys::compute({text_or_empty(row, desc, email), text_or_empty(row, desc, phone),
-                                               text_or_empty(row, desc, company), text_or_empty(row, desc, country),
+            keys = pg::identity_keys::compute({text_or_empty(slot, col.email), text_or_empty(slot, col.phone),
+                                               text_or_empty(slot, col.company_name), text_or_empty(slot, col.country),
                                                workspace_region, true});
         } catch (const lead_router::core::UserError& e) {
             // New text that is not UTF-8 is refused (22021).  A lead stored so before its
@@ -158,51 +142,49 @@ LEAD_ROUTER_FUNCTION(lr_leads_before_write) {
         if (unreadable) {
             ereport(WARNING, (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
                               errmsg("lead %s has text that is not valid UTF-8: it has no identity keys",
-                                     pg::uuid_to_cstring(attr(row, desc, attnum(desc, "id"), &isnull))),
+                                     pg::uuid_to_cstring(slot_getattr(slot, col.id, &isnull))),
                               errhint("Correct its email, phone or company to let lead_router recognise the person.")));
         }
         const auto put = [&](int column, const pg::identity_keys::Key& key) {
             replace(column, key.present ? CStringGetTextDatum(key.hex) : (Datum)0, !key.present);
         };
-        put(hash, keys.combined);
+        put(col.dedupe_hash, keys.combined);
         if (keyed) {
-            put(email_key, keys.email);
-            put(phone_key, keys.phone);
-            replace(version, Int32GetDatum(keys.version), false);
+            put(col.email_key, keys.email);
+            put(col.phone_key, keys.phone);
+            replace(col.identity_version, Int32GetDatum(keys.version), false);
         }
     }
 
+    // routing_due_at as it will be written, for the wake-up at commit.  It exists from 0.2.0
+    // on; the same library also serves a table still at 0.1.0, which lacks it.
+    bool due_null = true;
+    Datum due = col.routing_due_at > 0 ? slot_getattr(slot, col.routing_due_at, &due_null) : (Datum)0;
     const TimestampTz now = GetCurrentTransactionStartTimestamp();
     if (inserting) {
         bool isnull;
-        const int workspace = attnum(desc, "workspace_id");
-        attr(row, desc, workspace, &isnull);
+        slot_getattr(slot, col.workspace_id, &isnull);
         if (isnull) {  // a new lead is owned by the workspace it arrived in
-            const Datum source = attr(row, desc, attnum(desc, "source_workspace_id"), &isnull);
-            replace(workspace, source, isnull);
+            const Datum source = slot_getattr(slot, col.source_workspace_id, &isnull);
+            replace(col.workspace_id, source, isnull);
         }
-        // routing_due_at exists from 0.2.0 on; the same library also serves a table still
-        // at 0.1.0, which lacks it.
-        const int due = SPI_fnumber(desc, "routing_due_at");
-        if (due > 0) {
-            attr(row, desc, due, &isnull);
-            if (isnull) {  // a new lead is due when it arrives
-                const Datum created = attr(row, desc, attnum(desc, "created_at"), &isnull);
-                replace(due, isnull ? TimestampTzGetDatum(now) : created, false);
-            }
+        if (col.routing_due_at > 0 && due_null) {  // a new lead is due when it arrives
+            const Datum created = slot_getattr(slot, col.created_at, &isnull);
+            due = isnull ? TimestampTzGetDatum(now) : created;
+            due_null = false;
+            replace(col.routing_due_at, due, false);
         }
-        const int expires = attnum(desc, "lead_expires_at");
-        attr(row, desc, expires, &isnull);
+        slot_getattr(slot, col.lead_expires_at, &isnull);
         if (isnull) {
             const TimestampTz ttl = static_cast<TimestampTz>(lead_router::settings::lead_ttl_s) * USECS_PER_SEC;
-            replace(expires, TimestampTzGetDatum(now + ttl), false);
+            replace(col.lead_expires_at, TimestampTzGetDatum(now + ttl), false);
         }
     } else if (!rebuild_requested) {  // a key rebuild is not an update of the lead
-        replace(attnum(desc, "updated_at"), TimestampTzGetDatum(now), false);
+        replace(col.updated_at, TimestampTzGetDatum(now), false);
     }
 
+    pg::arrival_wakeup::note_written_lead(due, due_null, status, status_null);  // a due pending lead wakes a worker at commit
     if (replaced > 0) row = heap_modify_tuple_by_cols(row, desc, replaced, columns, values, nulls);
-    pg::arrival_wakeup::note_written_lead(row, desc, status);  // a due pending lead wakes a worker at commit
     return PointerGetDatum(row);
 }
 
@@ -211,7 +193,7 @@ LEAD_ROUTER_FUNCTION(lr_set_updated_at) {
     TriggerData* trig = row_trigger_data(fcinfo, "set_updated_at");
     if (!TRIGGER_FIRED_BY_UPDATE(trig->tg_event)) return PointerGetDatum(trig->tg_trigtuple);
     const TupleDesc desc = trig->tg_relation->rd_att;
-    int column = attnum(desc, "updated_at");
+    int column = pg::lead_attnums::required(desc, "updated_at");
     Datum value = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
     bool isnull = false;
     return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_newtuple, desc, 1, &column, &value, &isnull));

@@ -68,14 +68,14 @@ LEAD_ROUTER_FUNCTION(lr_routing_rules_validate) {
     }
 
     bool isnull;
-    if (inserting || !pg::same_column_value(trig->tg_trigtuple, row, desc, conditions)) {
+    if (inserting || !pg::same_column_value(trig->tg_trigslot, trig->tg_newslot, conditions)) {
         const Datum value = heap_getattr(row, conditions, desc, &isnull);
         if (!isnull) {  // NOT NULL reports a missing value itself
             validate_document(pg::jsonb_document::read(DatumGetJsonbP(value)));
         }
     }
-    if (inserting || !pg::same_column_value(trig->tg_trigtuple, row, desc, destination) ||
-        !pg::same_column_value(trig->tg_trigtuple, row, desc, source)) {
+    if (inserting || !pg::same_column_value(trig->tg_trigslot, trig->tg_newslot, destination) ||
+        !pg::same_column_value(trig->tg_trigslot, trig->tg_newslot, source)) {
         bool source_null, destination_null;
         const Datum s = heap_getattr(row, source, desc, &source_null);
         const Datum d = heap_getattr(row, destination, desc, &destination_null);

@@ -71,16 +71,12 @@ void register_callbacks() {
     registered = true;
 }
 
-void note_written_lead(HeapTuple row, TupleDesc desc, int status) {
+void note_written_lead(Datum due_at, bool due_null, Datum status, bool status_null) {
     if (!registered || due_lead_written) return;
-    // routing_due_at exists from 0.2.0 on; a lead table without it is never routed on arrival.
-    const int due = SPI_fnumber(desc, "routing_due_at");
-    if (due <= 0) return;
-    bool isnull;
-    const Datum due_at = heap_getattr(row, due, desc, &isnull);
-    if (isnull || DatumGetTimestampTz(due_at) > GetCurrentTimestamp()) return;
-    const Datum value = heap_getattr(row, status, desc, &isnull);
-    if (!isnull && is_pending(value)) {
+    // A lead table without routing_due_at (older than 0.2.0) passes a NULL: it is never
+    // routed on arrival.
+    if (due_null || DatumGetTimestampTz(due_at) > GetCurrentTimestamp()) return;
+    if (!status_null && is_pending(status)) {
         due_lead_written = true;
         due_lead_level = GetCurrentTransactionNestLevel();
     }

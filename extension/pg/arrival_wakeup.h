@@ -14,9 +14,8 @@ namespace lead_router::pg::arrival_wakeup {
 // Registers the transaction callback; called from _PG_init while preloading.
 void register_callbacks();
 
-// The leads trigger: notes, in a backend-local flag, when `row` (the lead as it will be
-// written; `status` is the attnum of routing_status) is pending and due now.  A no-op unless
-// preloaded.
-void note_written_lead(HeapTuple row, TupleDesc desc, int status);
+// The leads trigger: notes, in a backend-local flag, when the lead as it will be written
+// (its routing_due_at and routing_status) is pending and due now.  A no-op unless preloaded.
+void note_written_lead(Datum due_at, bool due_null, Datum status, bool status_null);
 
 }  // namespace lead_router::pg::arrival_wakeup

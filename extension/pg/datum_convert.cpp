@@ -124,12 +124,12 @@ bool parse_input(PGFunction input, const char* text, Datum* result) {
     return valid;
 }
 
-bool same_column_value(HeapTuple a, HeapTuple b, TupleDesc desc, int attnum) {
+bool same_column_value(TupleTableSlot* a, TupleTableSlot* b, int attnum) {
     bool a_null, b_null;
-    const Datum av = heap_getattr(a, attnum, desc, &a_null);
-    const Datum bv = heap_getattr(b, attnum, desc, &b_null);
+    const Datum av = slot_getattr(a, attnum, &a_null);
+    const Datum bv = slot_getattr(b, attnum, &b_null);
     if (a_null || b_null) return a_null == b_null;
-    const Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+    const Form_pg_attribute att = TupleDescAttr(a->tts_tupleDescriptor, attnum - 1);
     return datumIsEqual(av, bv, att->attbyval, att->attlen);
 }
 

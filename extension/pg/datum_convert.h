@@ -55,9 +55,9 @@ Datum clipped_text(Datum value, int max_bytes);
 // valid value of the type (SQLSTATE 22P02); any other error propagates.
 bool parse_input(PGFunction input, const char* text, Datum* result);
 
-// Whether column `attnum` (from 1) holds the same value in both versions of a row (two NULLs
-// are the same; values compare as stored, byte for byte).
-bool same_column_value(HeapTuple a, HeapTuple b, TupleDesc desc, int attnum);
+// Whether column `attnum` (from 1) holds the same value in both versions of a row, as a
+// trigger's slots hold them (two NULLs are the same; values compare as stored, byte for byte).
+bool same_column_value(TupleTableSlot* a, TupleTableSlot* b, int attnum);
 
 // A uuid datum holding a palloc'd copy of `value`.
 Datum uuid_datum(const pg_uuid_t& value);

@@ -6,6 +6,7 @@
 #include "pg/cache_generation.h"
 #include "pg/distribution_memory.h"
 #include "pg/event_horizon.h"
+#include "pg/lead_attnums.h"
 #include "pg/settings.h"
 #include "pg/worker_status.h"
 #include "worker/retry_worker.h"
@@ -23,6 +24,7 @@ extern "C" void _PG_init(void) {
     const bool preloading = process_shared_preload_libraries_in_progress;
     lead_router::settings::define_all(preloading);
     lead_router::pg::cache_generation::register_callback();
+    lead_router::pg::lead_attnums::register_callback();
     // Shared memory and the workers exist only when the library is preloaded; without it,
     // every SQL function still works (statistics are then per session) except the outcome
     // feed, and nobody wakes a worker at commit (there is none).
